@@ -1,0 +1,1 @@
+"""The decks that ship with quiz (installed as the quiz.bundled package)."""

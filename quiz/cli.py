@@ -1,0 +1,270 @@
+"""The `quiz` command line: review, import, check, decks, schema, export, locate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from quiz.decks.diagnostics import Diagnostic
+    from quiz.paths import Locations
+    from quiz.services import Quiz
+
+
+@dataclass
+class Options:
+    """Global options, resolved lazily so that `quiz --help` opens nothing."""
+
+    db: str | None
+    data_dir: str | None
+    config: str | None
+    learner: str | None
+
+    def locations(self) -> Locations:
+        from quiz.paths import resolve
+
+        return resolve(self.db, self.data_dir, self.config)
+
+    @contextmanager
+    def open(self, *, sync_bundled: bool = True) -> Iterator[Quiz]:
+        """Open the collection, with clear messages instead of tracebacks."""
+        from quiz.config import ConfigError, load_settings
+        from quiz.services import Quiz
+        from quiz.services.decks import sync_bundled as sync
+        from quiz.store.engine import StoreError
+
+        where = self.locations()
+        try:
+            settings = load_settings(where.config_file)
+            quiz = Quiz.open(where.db_url, learner=self.learner, settings=settings)
+        except (ConfigError, StoreError) as exc:
+            fail(str(exc))
+        if quiz.backup is not None:
+            click.echo(f"quiz: database upgraded; the old version is saved at {quiz.backup}", err=True)
+        try:
+            if sync_bundled:
+                sync(quiz)
+            yield quiz
+        finally:
+            quiz.close()
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"quiz: error: {message}", err=True)
+    sys.exit(code)
+
+
+def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for d in diagnostics:
+        click.echo(str(d), err=True)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="QUIZ_DB", metavar="URL",
+              help="SQLAlchemy database URL [env QUIZ_DB; default: SQLite in the data directory].")
+@click.option("--data-dir", envvar="QUIZ_HOME", metavar="DIR",
+              help="Directory for the default database [env QUIZ_HOME].")
+@click.option("--config", envvar="QUIZ_CONFIG", metavar="FILE",
+              help="Settings file (TOML) [env QUIZ_CONFIG].")
+@click.option("--learner", envvar="QUIZ_LEARNER", metavar="NAME",
+              help="Whose progress to use [env QUIZ_LEARNER; default: your user name].")
+@click.version_option(package_name="quiz")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, data_dir: str | None, config: str | None,
+        learner: str | None) -> None:
+    """Spaced-repetition review for medical students, in the terminal.
+
+    Run without a command to open today's review.
+    """
+    ctx.obj = Options(db, data_dir, config, learner)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(review)
+
+
+@cli.command()
+@click.argument("decks", nargs=-1, metavar="[DECK_ID]...")
+@click.pass_obj
+def review(opts: Options, decks: tuple[str, ...]) -> None:
+    """Open the review app (home screen; Enter starts today's review)."""
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        fail("the review app needs an interactive terminal; try `quiz decks` for a summary")
+    with opts.open() as quiz:
+        from quiz.services.review import deck_keys as known_decks
+
+        unknown = [d for d in decks if d not in known_decks(quiz)]
+        if unknown:
+            fail(f"no deck with id {', '.join(unknown)}; `quiz decks` lists them")
+        from quiz.tui.app import make_app
+
+        make_app(quiz, list(decks) or None).run()
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change without importing.")
+@click.pass_obj
+def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool) -> None:
+    """Import deck files (or every deck file in a directory), keeping progress."""
+    from quiz.decks.diagnostics import DeckError
+    from quiz.services.decks import import_files
+    from quiz.services.importer import Change
+
+    with opts.open(sync_bundled=False) as quiz:
+        try:
+            reports = import_files(quiz, list(paths), dry_run=dry_run)
+        except DeckError as exc:
+            print_diagnostics(exc.diagnostics)
+            fail(f"nothing imported: {_errors(exc.diagnostics)}")
+    for r in reports:
+        verb = "would import" if dry_run else "imported"
+        click.echo(
+            f"{verb} {r.deck_key} ({r.title}): {r.count(Change.ADDED)} added, "
+            f"{r.count(Change.EDITED)} edited, {r.count(Change.UNCHANGED)} unchanged, "
+            f"{r.count(Change.RETIRED)} retired, {r.count(Change.RESTORED)} restored; "
+            f"cards +{r.cards_added} -{r.cards_retired}"
+        )
+        if dry_run:
+            for n in r.changed:
+                detail = []
+                if n.cards_added:
+                    detail.append("cards +" + ",".join(map(str, n.cards_added)))
+                if n.cards_retired:
+                    detail.append("cards -" + ",".join(map(str, n.cards_retired)))
+                if n.reset:
+                    detail.append("progress reset")
+                if n.learners:
+                    detail.append(f"{n.learners} learner(s) with progress")
+                click.echo(f"  {n.change:<9} {n.key}" + (f"  ({'; '.join(detail)})" if detail else ""))
+
+
+def _errors(diagnostics: list[Diagnostic]) -> str:
+    files = {d.file for d in diagnostics}
+    return f"{len(diagnostics)} error(s) in {len(files)} file(s)"
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="Output format.")
+def check(paths: tuple[Path, ...], fmt: str) -> None:
+    """Validate deck files without importing them.
+
+    Prints every problem as FILE:LINE:COLUMN: SEVERITY: MESSAGE and exits 1 if
+    any is an error.
+    """
+    from quiz.decks.diagnostics import Severity
+    from quiz.decks.loader import check_deck
+    from quiz.services.decks import expand_paths
+
+    files = expand_paths(list(paths))
+    if not files:
+        fail("no deck files (*.yaml) found in " + ", ".join(map(str, paths)))
+    found: list[Diagnostic] = []
+    for f in files:
+        found.extend(check_deck(f))
+    errors = sum(1 for d in found if d.severity is Severity.ERROR)
+    if fmt == "json":
+        click.echo(json.dumps({"files": [str(f) for f in files],
+                               "diagnostics": [d.as_dict() for d in found]}, indent=2))
+    else:
+        for d in found:
+            click.echo(str(d))
+        warnings = len(found) - errors
+        click.echo(f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s)",
+                   err=True)
+    sys.exit(1 if errors else 0)
+
+
+@cli.command()
+@click.pass_obj
+def decks(opts: Options) -> None:
+    """List decks with today's new, due and re-drill counts."""
+    from quiz.services.overview import deck_overview, today_progress
+
+    with opts.open() as quiz:
+        rows = deck_overview(quiz)
+        today = today_progress(quiz)
+    if not rows:
+        click.echo("No decks yet: `quiz import PATH` adds one.")
+        return
+    width = max(len(r.key) for r in rows)
+    click.echo(f"{'deck':<{width}}  {'new':>5} {'due':>5} {'redrill':>7} {'cards':>6}  title")
+    for r in rows:
+        click.echo(f"{r.key:<{width}}  {r.new:>5} {r.due:>5} {r.redrill:>7} {r.cards:>6}  {r.title}")
+    click.echo(f"today: {today.answers} answer(s); streak {today.streak} day(s)")
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to a file instead of standard output.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of deck files (for editor completion and validation)."""
+    from quiz.decks.schema import json_schema_text
+
+    text = json_schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.pass_obj
+def locate(opts: Options) -> None:
+    """Show where the database and settings live."""
+    from quiz.store.engine import sqlite_path
+
+    where = opts.locations()
+    path = sqlite_path(where.db_url)
+    click.echo(f"database: {path if path is not None else where.db_url}")
+    click.echo(f"settings: {where.config_file}" + ("" if where.config_file.exists() else " (not created)"))
+    click.echo(f"data dir: {where.data_dir}")
+
+
+@cli.command()
+@click.argument("refs", nargs=-1)
+@click.option("--leeches", is_flag=True, help="Unsuspend every suspended leech.")
+@click.pass_obj
+def unsuspend(opts: Options, refs: tuple[str, ...], leeches: bool) -> None:
+    """Unsuspend cards given as DECK:NOTE[:CARD] (see `quiz suspended`)."""
+    from quiz.services.review import suspended_cards, unsuspend as do_unsuspend
+    from quiz.services.cards import find_card
+
+    with opts.open(sync_bundled=False) as quiz:
+        ids: list[int] = []
+        with quiz.store.read() as conn:
+            for ref in refs:
+                card_id = find_card(conn, ref)
+                if card_id is None:
+                    fail(f"no card {ref!r}; use DECK:NOTE or DECK:NOTE:CARD as `quiz suspended` shows")
+                ids.append(card_id)
+        if leeches:
+            ids += [c.card_id for c in suspended_cards(quiz) if c.leech]
+        count = do_unsuspend(quiz, ids)
+    click.echo(f"unsuspended {count} card(s)")
+
+
+@cli.command()
+@click.pass_obj
+def suspended(opts: Options) -> None:
+    """List suspended cards (leeches marked)."""
+    from quiz.services.review import suspended_cards
+
+    with opts.open(sync_bundled=False) as quiz:
+        rows = suspended_cards(quiz)
+    for r in rows:
+        click.echo(f"{r.ref}{'  (leech)' if r.leech else ''}")
+    click.echo(f"{len(rows)} suspended card(s)", err=True)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="quiz")

@@ -1,0 +1,315 @@
+"""Load a deck file: read, parse safely, validate fully, and build domain notes.
+
+Nothing here touches a database. A deck either loads completely or raises
+DeckError carrying every error in the file, each with its line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from quiz.decks.diagnostics import DeckError, Diagnostic, Severity
+from quiz.decks.schema import DeckFileModel
+from quiz.decks.yamlnodes import Located, Mark, Path, YamlProblem, parse
+from quiz.domain.notes import Deck, Note, NoteType, Source, SourceRef
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Largest deck file accepted; a real deck of 10,000 notes is about 3 MB."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDeck:
+    """A valid deck, the warnings found while loading it, and a hash of its file."""
+
+    deck: Deck
+    path: str
+    sha256: str
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def load_deck(path: str | FsPath, display_name: str | None = None) -> LoadedDeck:
+    """Load and validate one deck file.
+
+    Args:
+        path: The YAML file.
+        display_name: How to name the file in messages (defaults to the path given).
+
+    Raises:
+        DeckError: With every error found, if the file cannot be used.
+    """
+    name = display_name or str(path)
+    try:
+        data = FsPath(path).read_bytes() if FsPath(path).stat().st_size <= MAX_FILE_BYTES else None
+    except OSError as exc:
+        raise DeckError(
+            [_diag(name, Mark(1, 1), "", f"cannot read file: {exc.strerror or exc}")]
+        ) from None
+    if data is None:
+        raise DeckError(
+            [
+                _diag(
+                    name,
+                    Mark(1, 1),
+                    "",
+                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
+                    "split the deck into smaller files",
+                )
+            ]
+        )
+    return load_deck_bytes(data, name)
+
+
+def load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
+    """Load and validate a deck from the bytes of a file named ``name``.
+
+    Raises:
+        DeckError: With every error found, if the bytes are not a usable deck.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise DeckError([_diag(name, Mark(1, 1), "", "file is too large to be a deck")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DeckError(
+            [
+                _diag(
+                    name,
+                    Mark(line, column),
+                    "",
+                    f"invalid UTF-8 byte 0x{data[exc.start]:02x}; save the file as UTF-8",
+                )
+            ]
+        ) from None
+    try:
+        located = parse(text)
+    except YamlProblem as exc:
+        raise DeckError([_diag(name, exc.mark, "", exc.message)]) from None
+    if not isinstance(located.value, dict):
+        raise DeckError(
+            [
+                _diag(
+                    name,
+                    Mark(1, 1),
+                    "",
+                    "a deck file is a mapping with `deck:` (id, title, sources) "
+                    "and `notes:` (a list)",
+                )
+            ]
+        )
+    try:
+        model = DeckFileModel.model_validate(located.value)
+    except ValidationError as exc:
+        raise DeckError(_validation_diagnostics(exc, located, name)) from None
+    deck, diagnostics = _to_domain(model, located, name)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        raise DeckError(errors)
+    warnings = tuple(d for d in diagnostics if d.severity is Severity.WARNING)
+    return LoadedDeck(deck, name, hashlib.sha256(data).hexdigest(), warnings)
+
+
+def check_deck(path: str | FsPath) -> list[Diagnostic]:
+    """Every error and warning in a deck file, without raising."""
+    try:
+        return list(load_deck(path).warnings)
+    except DeckError as exc:
+        return exc.diagnostics
+
+
+def _diag(
+    name: str, mark: Mark, path: str, message: str, severity: Severity = Severity.ERROR
+) -> Diagnostic:
+    return Diagnostic(name, mark.line, mark.column, severity, path, message)
+
+
+def format_path(path: Path, located: Located | None = None) -> str:
+    """Render a key path like notes[3].options[0].text, naming the note's id when known."""
+    out = ""
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            out += f"[{part}]"
+            if located is not None and path[:i] == ("notes",):
+                note = _at(located.value, path[: i + 1])
+                if isinstance(note, dict) and isinstance(note.get("id"), str):
+                    out += f"({note['id']})"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _at(value: Any, path: Path) -> Any:
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def _validation_diagnostics(exc: ValidationError, located: Located, name: str) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for error in exc.errors(include_url=False):
+        raw = tuple(error["loc"])
+        kind = error["type"]
+        path = _real_path(raw, located, keep_last=kind != "missing")
+        if kind == "missing":
+            key = raw[-1]
+            parent = path
+            message = f"missing required key `{key}`"
+            mark = located.mark_for(parent)
+            where = format_path(parent, located)
+        else:
+            message = _message(error, located, path)
+            if kind.startswith("union_tag"):
+                path = (*path, "type")
+            mark = located.mark_for(path)
+            where = format_path(path, located)
+        found.append(_diag(name, mark, where, message))
+    found.sort(key=lambda d: (d.line, d.column))
+    return found
+
+
+def _real_path(loc: tuple[Any, ...], located: Located, keep_last: bool) -> Path:
+    # Pydantic puts the union's tag ("basic") into the location of errors inside
+    # a discriminated union; drop it, and any other step not in the document
+    # (except a last key that is missing or unknown, which is the point).
+    path: list[str | int] = []
+    for i, part in enumerate(loc):
+        candidate = (*path, part)
+        if len(path) == 2 and path[0] == "notes" and part in _FIELDS:
+            continue
+        if candidate in located.marks or (keep_last and i == len(loc) - 1):
+            path.append(part)
+    return tuple(path)
+
+
+def _message(error: Any, located: Located, path: Path) -> str:
+    kind = error["type"]
+    value = _at(located.value, path)
+    if kind == "extra_forbidden":
+        return f"unknown key `{path[-1]}`; check its spelling against the deck format in the README"
+    if kind in {"string_type", "bool_type", "int_type", "list_type", "model_type", "dict_type"}:
+        want = {
+            "string_type": "text",
+            "bool_type": "true or false",
+            "int_type": "a whole number",
+            "list_type": "a list",
+            "model_type": "a mapping",
+            "dict_type": "a mapping",
+        }[kind]
+        return f"must be {want}, not {_describe(value)}"
+    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
+        return "`type` must be one of basic, reversed, cloze, mcq"
+    if kind == "string_pattern_mismatch":
+        if (path and path[-1] == "tags") or (len(path) > 1 and path[-2] == "tags"):
+            return f"tag {value!r} may not contain spaces or single colons; use '::' between levels"
+        return f"{value!r} is not a valid id; use letters, digits, '-', '_' and '.'"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "too_short":
+        return f"needs at least {error['ctx']['min_length']} item(s)"
+    if kind == "too_long":
+        return f"has more than {error['ctx']['max_length']} items"
+    if kind == "string_too_long":
+        return f"is longer than {error['ctx']['max_length']} characters"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, int | float):
+        return f"{value} (a number); quote it to make it text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _to_domain(model: DeckFileModel, located: Located, name: str) -> tuple[Deck, list[Diagnostic]]:
+    meta = model.deck
+    diagnostics: list[Diagnostic] = []
+    source_ids: set[str] = set()
+    for i, source in enumerate(meta.sources):
+        if source.id in source_ids:
+            path: Path = ("deck", "sources", i, "id")
+            diagnostics.append(
+                _diag(
+                    name,
+                    located.mark_for(path),
+                    format_path(path),
+                    f"duplicate source id {source.id!r}",
+                )
+            )
+        source_ids.add(source.id)
+
+    notes: list[Note] = []
+    seen: dict[str, int] = {}
+    for i, n in enumerate(model.notes):
+        base: Path = ("notes", i)
+        mark = located.mark_for(base)
+        if n.id in seen:
+            diagnostics.append(
+                _diag(
+                    name,
+                    located.mark_for((*base, "id")),
+                    format_path(base, located),
+                    f"duplicate note id {n.id!r} (first used at line {seen[n.id]}); "
+                    "ids must be unique",
+                )
+            )
+        seen.setdefault(n.id, mark.line)
+        if n.source is not None and n.source.id not in source_ids:
+            diagnostics.append(
+                _diag(
+                    name,
+                    located.mark_for((*base, "source", "id")),
+                    format_path((*base, "source"), located),
+                    f"unknown source id {n.source.id!r}; declare it under deck.sources",
+                    Severity.WARNING,
+                )
+            )
+        fields = n.model_dump(include=_FIELDS[n.type], exclude_none=True)
+        notes.append(
+            Note(
+                id=n.id,
+                type=NoteType(n.type),
+                fields=fields,
+                tags=tuple(n.tags),
+                source=SourceRef(n.source.id, n.source.section) if n.source else None,
+                extra=n.extra,
+                facts=tuple(n.facts),
+                reset=n.reset,
+                line=mark.line,
+            )
+        )
+    deck = Deck(
+        id=meta.id,
+        title=meta.title,
+        description=meta.description,
+        version=str(meta.version),
+        sources=tuple(Source(s.id, s.title, s.url) for s in meta.sources),
+        tags=tuple(meta.tags),
+        notes=tuple(notes),
+    )
+    return deck, diagnostics
+
+
+_FIELDS: dict[str, set[str]] = {
+    "basic": {"front", "back"},
+    "reversed": {"front", "back"},
+    "cloze": {"text"},
+    "mcq": {"stem", "question", "options"},
+}

@@ -1,0 +1,162 @@
+"""The deck file format as validation models; the JSON Schema is generated from these."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from quiz.domain import cloze
+from quiz.domain.notes import LETTERS
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+TAG_PATTERN = r"^[^\s:]+(::[^\s:]+)*$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120)]
+Tag = Annotated[str, StringConstraints(pattern=TAG_PATTERN, max_length=200)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+
+
+class _Model(BaseModel):
+    # Unknown keys are errors, so a typo ("fornt") is caught instead of ignored;
+    # strict, so that `id: 12` is reported rather than quietly turned into "12".
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_blank(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class SourceModel(_Model):
+    """A document the deck was built from."""
+
+    id: Id = Field(description="Short id that notes cite, e.g. 'wikipedia'.")
+    title: Text = Field(description="Human-readable title of the source.")
+    url: str | None = Field(default=None, description="Where the source can be read.")
+
+
+class SourceRefModel(_Model):
+    """Where a note's fact comes from."""
+
+    id: Id = Field(description="The id of one of the deck's sources.")
+    section: str | None = Field(default=None, description="Section, page or other locator.")
+
+
+class DeckMetaModel(_Model):
+    """Metadata of a deck."""
+
+    id: Id = Field(description="Stable id of the deck; progress is kept under it.")
+    title: Text
+    description: str = ""
+    version: str | int = Field(default="1", description="The deck's own version, for humans.")
+    sources: list[SourceModel] = Field(default_factory=list)
+    tags: list[Tag] = Field(
+        default_factory=list,
+        description="Optional tag vocabulary; when given, `quiz check` warns about other tags.",
+    )
+
+
+class _NoteModel(_Model):
+    id: Id = Field(description="Stable id, unique in the deck. Keep it when editing the note.")
+    tags: list[Tag] = Field(default_factory=list, description="Hierarchical with '::'.")
+    source: SourceRefModel | None = None
+    extra: str | None = Field(default=None, description="Explanation shown after the answer.")
+    facts: list[Id] = Field(default_factory=list, description="Ids of the facts this note teaches.")
+    reset: str | None = Field(
+        default=None,
+        description="Change this value to restart every learner's progress on this note.",
+    )
+
+
+class BasicNoteModel(_NoteModel):
+    """A question and its answer: one card."""
+
+    type: Literal["basic"]
+    front: Text
+    back: Text
+
+
+class ReversedNoteModel(_NoteModel):
+    """A pair learned both ways: the basic card plus its reverse."""
+
+    type: Literal["reversed"]
+    front: Text
+    back: Text
+
+
+class ClozeNoteModel(_NoteModel):
+    """A sentence with deletions {{c1::answer}} or {{c1::answer::hint}}: one card per number."""
+
+    type: Literal["cloze"]
+    text: Text
+
+    @field_validator("text")
+    @classmethod
+    def _valid_cloze(cls, text: str) -> str:
+        problems = cloze.problems(text)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return text
+
+
+class McqOptionModel(_Model):
+    """One option of a multiple-choice question."""
+
+    text: Text
+    correct: bool = False
+    explanation: Text = Field(description="Why this option is right or wrong.")
+
+
+class McqNoteModel(_NoteModel):
+    """A clinical vignette with one best answer."""
+
+    type: Literal["mcq"]
+    stem: Text = Field(description="The vignette: the patient and the findings.")
+    question: str | None = Field(
+        default=None, description="The lead-in, e.g. 'Which is the most likely diagnosis?'"
+    )
+    options: list[McqOptionModel] = Field(min_length=2, max_length=len(LETTERS))
+
+    @model_validator(mode="after")
+    def _one_best_answer(self) -> McqNoteModel:
+        correct = sum(1 for o in self.options if o.correct)
+        if correct != 1:
+            raise ValueError(f"needs exactly one option with `correct: true`, found {correct}")
+        return self
+
+
+NoteModel = Annotated[
+    BasicNoteModel | ReversedNoteModel | ClozeNoteModel | McqNoteModel,
+    Field(discriminator="type"),
+]
+
+
+class DeckFileModel(_Model):
+    """A quiz deck file."""
+
+    deck: DeckMetaModel
+    notes: list[NoteModel] = Field(min_length=1)
+
+
+SCHEMA_ID = "https://quiz.invalid/deck.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of deck files, for editors and other tools."""
+    schema = DeckFileModel.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"

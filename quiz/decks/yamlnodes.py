@@ -1,0 +1,162 @@
+"""Safe YAML parsing that remembers where every value came from.
+
+PyYAML's safe composer builds a node tree with line marks; this module turns
+it into plain Python values itself, so that it can (a) record the line of
+every key path for error messages, (b) reject duplicate keys, tags that name
+Python objects, and alias bombs, and (c) bound nesting depth and size, all
+without ever constructing anything but str, int, float, bool, None, list and
+dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # The C loader is several times faster; fall back when libyaml is absent.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Path = tuple[str | int, ...]
+
+MAX_NODES = 200_000
+"""Values one file may expand to; stops alias bombs ("billion laughs")."""
+
+MAX_DEPTH = 40
+"""Nesting a deck never needs; stops stack exhaustion on hostile input."""
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+# Dates and timestamps stay the text the author wrote ("version: 2026-01-05").
+_TEXT_TAGS = {"tag:yaml.org,2002:timestamp"}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    line: int
+    column: int
+
+
+class YamlProblem(Exception):
+    """The text is not YAML a deck can be made of; carries where and why."""
+
+    def __init__(self, mark: Mark, message: str) -> None:
+        self.mark = mark
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class Located:
+    """Plain Python data plus the source position of every key path in it."""
+
+    value: Any
+    marks: dict[Path, Mark] = field(default_factory=dict)
+
+    def mark_for(self, path: Path) -> Mark:
+        """The position of path, or of its nearest ancestor that exists."""
+        for end in range(len(path), -1, -1):
+            mark = self.marks.get(path[:end])
+            if mark is not None:
+                return mark
+        return Mark(1, 1)
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def parse(text: str) -> Located:
+    """Parse one YAML document safely.
+
+    Raises:
+        YamlProblem: On a syntax error, a forbidden tag, a duplicate key, or input too
+            large or too deep.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
+        problem = exc.problem or str(exc)
+        raise YamlProblem(where, f"YAML syntax: {problem}{_hint(problem, text, mark)}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(Mark(1, 1), f"YAML syntax: {exc}") from None
+    except RecursionError:
+        raise YamlProblem(Mark(1, 1), "nesting is too deep to be a deck") from None
+    located = Located(None)
+    if node is not None:
+        builder = _Builder(located)
+        located.value = builder.build(node, (), 0)
+    return located
+
+
+def _hint(problem: str, text: str, mark: yaml.Mark | None) -> str:
+    at = text[mark.index] if mark is not None and mark.index < len(text) else ""
+    if at == "\t" or "\\t" in problem or "tab" in problem:
+        return " (indent with spaces, not tabs)"
+    if "mapping values are not allowed" in problem:
+        return " (a value containing ': ' must be quoted)"
+    return ""
+
+
+class _Builder:
+    def __init__(self, located: Located) -> None:
+        self.located = located
+        self.count = 0
+        self.scalars = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise YamlProblem(_mark(node), f"more than {MAX_NODES} values (an alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise YamlProblem(_mark(node), f"nested more than {MAX_DEPTH} levels deep")
+        self.located.marks.setdefault(path, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                raise YamlProblem(_mark(node), f"tag {node.tag!r} is not allowed in a deck")
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        if node.tag != _MAP_TAG:
+            raise YamlProblem(_mark(node), f"tag {node.tag!r} is not allowed in a deck")
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlProblem(_mark(key_node), "keys must be plain text")
+            key = self._scalar(key_node)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in result:
+                raise YamlProblem(
+                    _mark(key_node), f"duplicate key {key!r}; each key may appear once"
+                )
+            child = (*path, key)
+            self.located.marks[child] = _mark(key_node)
+            result[key] = self.build(value_node, child, depth + 1)
+        return result
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag in _TEXT_TAGS:
+            return node.value
+        if node.tag not in _SCALAR_TAGS:
+            raise YamlProblem(
+                _mark(node),
+                f"tag {node.tag!r} is not allowed in a deck; "
+                "only plain text, numbers and booleans are",
+            )
+        return self.scalars.construct_object(node, deep=True)

@@ -1,0 +1,83 @@
+"""Cloze deletions in Anki's syntax: ``{{c1::answer}}`` or ``{{c1::answer::hint}}``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The answer may not contain "::" or "}}"; a hint may not contain "}}". Nested
+# deletions are not supported, so an answer may not contain "{{" either.
+_DELETION = re.compile(
+    r"\{\{c(\d+)::((?:(?!::|\}\}|\{\{).)*)(?:::((?:(?!\}\}|\{\{).)*))?\}\}", re.DOTALL
+)
+
+BLANK = "[...]"
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    number: int
+    answer: str
+    hint: str | None
+    start: int
+    end: int
+
+
+def deletions(text: str) -> list[Deletion]:
+    """Every well-formed deletion in text, in order."""
+    return [
+        Deletion(int(m.group(1)), m.group(2), m.group(3), m.start(), m.end())
+        for m in _DELETION.finditer(text)
+    ]
+
+
+def numbers(text: str) -> list[int]:
+    """The distinct cloze numbers in text, ascending: one card each."""
+    return sorted({d.number for d in deletions(text)})
+
+
+def problems(text: str) -> list[str]:
+    """What makes a cloze text unusable (empty when it is fine)."""
+    found = deletions(text)
+    issues: list[str] = []
+    leftover = _DELETION.sub("", text)
+    if "{{" in leftover or "}}" in leftover:
+        issues.append(
+            "has a malformed cloze; write deletions as {{c1::answer}} or {{c1::answer::hint}}"
+        )
+    elif not found:
+        issues.append("has no cloze deletion; mark the hidden part as {{c1::answer}}")
+    for d in found:
+        if d.number < 1:
+            issues.append(f"cloze number c{d.number} must be 1 or more")
+        if not d.answer.strip():
+            issues.append(f"cloze c{d.number} has an empty answer")
+    return issues
+
+
+def number_gaps(text: str) -> list[int]:
+    """Cloze numbers missing between 1 and the highest one used (worth a warning)."""
+    used = set(numbers(text))
+    return [n for n in range(1, max(used, default=0) + 1) if n not in used]
+
+
+def render_prompt(text: str, number: int) -> str:
+    """The question side of card ``number``: its deletions blanked, the others shown."""
+
+    def blank(m: re.Match[str]) -> str:
+        if int(m.group(1)) != number:
+            return m.group(2)
+        hint = m.group(3)
+        return f"[{hint}]" if hint else BLANK
+
+    return _DELETION.sub(blank, text)
+
+
+def render_full(text: str) -> str:
+    """The text with every deletion filled in."""
+    return _DELETION.sub(lambda m: m.group(2), text)
+
+
+def answers(text: str, number: int) -> list[str]:
+    """The hidden answers of card ``number``, in order."""
+    return [d.answer for d in deletions(text) if d.number == number]

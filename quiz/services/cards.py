@@ -1,0 +1,98 @@
+"""Look up what a card shows: its note rendered for one ordinal, with its deck."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from quiz.domain.notes import CardFace, Source
+from quiz.store.queries import note_from_row
+from quiz.store.tables import cards, decks, notes
+
+
+@dataclass(frozen=True, slots=True)
+class CardInfo:
+    """A card as a learner meets it: its face plus where it comes from."""
+
+    card_id: int
+    note_key: str
+    deck_key: str
+    deck_title: str
+    face: CardFace
+    source: Source | None
+    tags: tuple[str, ...]
+
+    @property
+    def ref(self) -> str:
+        """A stable, human-usable id for the card: deck:note:ord."""
+        return f"{self.deck_key}:{self.note_key}:{self.face.ord}"
+
+
+def load_cards(conn: Connection, card_ids: list[int]) -> dict[int, CardInfo]:
+    """Render several cards with one query."""
+    if not card_ids:
+        return {}
+    query = (
+        select(
+            cards.c.id.label("card_id"),
+            cards.c.ord,
+            notes,
+            decks.c.key.label("deck_key"),
+            decks.c.title.label("deck_title"),
+            decks.c.sources.label("deck_sources"),
+        )
+        .select_from(
+            cards.join(notes, notes.c.id == cards.c.note_id).join(
+                decks, decks.c.id == notes.c.deck_id
+            )
+        )
+        .where(cards.c.id.in_(card_ids))
+    )
+    found: dict[int, CardInfo] = {}
+    for row in conn.execute(query):
+        note = note_from_row(row)
+        source = None
+        if note.source is not None:
+            for s in row.deck_sources:
+                if s.get("id") == note.source.source:
+                    source = Source(s["id"], s.get("title", s["id"]), s.get("url"))
+        found[row.card_id] = CardInfo(
+            row.card_id,
+            row.key,
+            row.deck_key,
+            row.deck_title,
+            note.render(row.ord),
+            source,
+            note.tags,
+        )
+    return found
+
+
+def load_card(conn: Connection, card_id: int) -> CardInfo | None:
+    return load_cards(conn, [card_id]).get(card_id)
+
+
+def find_card(conn: Connection, ref: str) -> int | None:
+    """The card id for a deck:note:ord reference (ord defaults to the first card)."""
+    parts = ref.split(":")
+    if len(parts) not in (2, 3):
+        return None
+    deck_key, note_key = parts[0], parts[1]
+    query = (
+        select(cards.c.id)
+        .join(notes, notes.c.id == cards.c.note_id)
+        .join(decks, decks.c.id == notes.c.deck_id)
+        .where(decks.c.key == deck_key, notes.c.key == note_key)
+        .order_by(cards.c.ord)
+    )
+    if len(parts) == 3:
+        if not parts[2].isdigit():
+            return None
+        query = query.where(cards.c.ord == int(parts[2]))
+    return select_first(conn, query)
+
+
+def select_first(conn: Connection, query: object) -> int | None:
+    value = conn.execute(query).scalar()  # type: ignore[call-overload]
+    return None if value is None else int(value)

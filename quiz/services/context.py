@@ -1,0 +1,85 @@
+"""The open collection a command or the app works on: store, learner, settings and clock."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+
+from quiz.config import Settings
+from quiz.domain.days import study_day
+from quiz.store.engine import Store, open_store
+from quiz.store.queries import ensure_learner
+
+Clock = Callable[[], datetime]
+"""Returns the current instant as a timezone-aware datetime."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_timezone() -> tzinfo:
+    tz = datetime.now().astimezone().tzinfo
+    assert tz is not None
+    return tz
+
+
+def default_learner() -> str:
+    """The OS user name, so each account on a shared machine gets its own progress."""
+    try:
+        return getpass.getuser() or "me"
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "me"
+
+
+@dataclass
+class Quiz:
+    """One learner's view of one database."""
+
+    store: Store
+    learner: str
+    learner_id: int
+    settings: Settings
+    clock: Clock
+    tz: tzinfo
+    backup: Path | None = None
+    """Where the database was backed up before a migration in this run, if it was."""
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        learner: str | None = None,
+        settings: Settings | None = None,
+        clock: Clock = system_clock,
+        tz: tzinfo | None = None,
+    ) -> Quiz:
+        """Open (creating and migrating as needed) a database for a learner.
+
+        Raises:
+            quiz.store.engine.StoreError: If the database cannot be used.
+        """
+        now = clock()
+        store, backup = open_store(url, now=now)
+        name = learner or default_learner()
+        with store.write() as conn:
+            learner_id = ensure_learner(conn, name, now)
+        return cls(
+            store, name, learner_id, settings or Settings(), clock, tz or local_timezone(), backup
+        )
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return study_day(self.clock(), self.tz, self.settings.rollover_hour)
+
+    def tomorrow(self) -> date:
+        return self.today() + timedelta(days=1)
+
+    def close(self) -> None:
+        self.store.dispose()

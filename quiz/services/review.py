@@ -1,0 +1,377 @@
+"""A day's review session: today's queue, answering, SM-2 re-drill, undo, suspend, bury, flag.
+
+Each answer is committed in its own short transaction before the next card is
+served, so quitting or crashing at any point loses nothing that was answered.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from quiz.domain import sm2
+from quiz.domain.grading import Grade, grades
+from quiz.domain.sm2 import CardState
+from quiz.services.cards import CardInfo, load_cards
+from quiz.services.context import Quiz
+from quiz.store import queries
+from quiz.store.tables import card_states, cards, decks, notes
+
+
+@dataclass(frozen=True, slots=True)
+class StudyCard:
+    """The card on screen, with what each grade would do to it."""
+
+    info: CardInfo
+    state: CardState
+    repeat: bool
+    """A same-day re-drill: grades only decide whether it comes back today."""
+
+    flagged: bool
+
+    @property
+    def card_id(self) -> int:
+        return self.info.card_id
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    log_id: int
+    card_id: int
+    quality: int
+    repeat: bool
+    duration_ms: int
+    before: CardState
+    after: CardState
+
+
+@dataclass
+class Summary:
+    """What a session did, for the end-of-session screen."""
+
+    answers: int
+    cards: int
+    passed_first: int
+    seconds: float
+    missed: list[CardInfo]
+    due_tomorrow: int
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of cards passed (q >= 3) at their first answer in this session."""
+        return self.passed_first / self.cards if self.cards else None
+
+
+@dataclass
+class ReviewSession:
+    """Serves today's cards for one learner, in SM-2 order, committing every answer."""
+
+    quiz: Quiz
+    deck_keys: list[str] | None = None
+    queue: deque[int] = field(default_factory=deque)
+    redrill: deque[int] = field(default_factory=deque)
+    history: list[Answered] = field(default_factory=list)
+    total: int = 0
+    _cache: dict[int, CardInfo] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, quiz: Quiz, deck_keys: list[str] | None = None) -> ReviewSession:
+        session = cls(quiz, deck_keys)
+        session.build_queue()
+        return session
+
+    def build_queue(self) -> None:
+        """Fill the queue: due reviews (most overdue first), new cards, then today's re-drills."""
+        quiz = self.quiz
+        today = quiz.today()
+        with quiz.store.read() as conn:
+            rows = queries.deck_rows(conn)
+            chosen = [d for d in rows if self.deck_keys is None or d.key in self.deck_keys]
+            done = queries.done_today(conn, quiz.learner_id, today)
+            seen_notes = queries.notes_studied_today(conn, quiz.learner_id, today)
+            reviews: list[queries.QueueItem] = []
+            fresh: list[queries.QueueItem] = []
+            for deck in chosen:
+                limits = quiz.settings.limits_for(deck.key)
+                day = done.get(deck.id, queries.DayDone())
+                reviews += _take(
+                    queries.due_reviews(conn, quiz.learner_id, deck.id, today),
+                    limits.reviews_per_day - day.reviews,
+                    seen_notes,
+                )
+            for deck in chosen:
+                limits = quiz.settings.limits_for(deck.key)
+                day = done.get(deck.id, queries.DayDone())
+                fresh += _take(
+                    queries.new_cards(conn, quiz.learner_id, deck.id, today),
+                    limits.new_per_day - day.new,
+                    seen_notes,
+                )
+            drill = queries.redrill_cards(conn, quiz.learner_id, [d.id for d in chosen], today)
+        self.queue = deque(item.card_id for item in reviews + fresh)
+        self.redrill = deque(item.card_id for item in drill)
+        self.total = len(self.queue) + len(self.redrill)
+
+    # --- what is on screen ---------------------------------------------------------------
+
+    def current_id(self) -> int | None:
+        if self.queue:
+            return self.queue[0]
+        if self.redrill:
+            return self.redrill[0]
+        return None
+
+    def current(self) -> StudyCard | None:
+        """The card to show now, or None when the session is over."""
+        card_id = self.current_id()
+        if card_id is None:
+            return None
+        with self.quiz.store.read() as conn:
+            info = self._info(conn, card_id)
+            row = conn.execute(
+                select(card_states).where(
+                    card_states.c.learner_id == self.quiz.learner_id,
+                    card_states.c.card_id == card_id,
+                )
+            ).first()
+        state = queries.state_from_row(row)
+        flagged = row is not None and row.flagged_at is not None
+        return StudyCard(info, state, sm2.is_repeat(state, self.quiz.today()), flagged)
+
+    def _info(self, conn: object, card_id: int) -> CardInfo:
+        if card_id not in self._cache:
+            # Render the next few cards in one query: the common case is moving forward.
+            ahead = [
+                c for c in list(self.queue)[:20] + list(self.redrill)[:5] if c not in self._cache
+            ]
+            self._cache.update(load_cards(conn, [card_id, *ahead]))  # type: ignore[arg-type]
+        return self._cache[card_id]
+
+    @property
+    def remaining(self) -> int:
+        return len(self.queue)
+
+    @property
+    def to_redrill(self) -> int:
+        return len(self.redrill)
+
+    def previews(self, card: StudyCard) -> list[tuple[Grade, str]]:
+        """What each grade would do to the card, like Anki's labels over its buttons."""
+        today = self.quiz.today()
+        out = []
+        for grade in grades(self.quiz.settings.grade_scale):
+            if card.repeat:
+                label = "again today" if grade.quality < sm2.REDRILL_BELOW else "done"
+            else:
+                after = sm2.review(card.state, grade.quality, today, self.quiz.settings.leech)
+                label = _days(after.interval)
+                if grade.quality < sm2.REDRILL_BELOW:
+                    label += " +today"
+            out.append((grade, label))
+        return out
+
+    # --- answering ------------------------------------------------------------------------
+
+    def answer(self, quality: int, duration_ms: int = 0) -> Answered:
+        """Grade the current card, commit, and move on.
+
+        Raises:
+            LookupError: If there is no card to answer.
+            ValueError: If quality is not 0..5.
+        """
+        sm2.check_quality(quality)
+        card_id = self.current_id()
+        if card_id is None:
+            raise LookupError("no card to answer")
+        quiz = self.quiz
+        now = quiz.now()
+        today = quiz.today()
+        with quiz.store.write() as conn:
+            before = queries.get_state(conn, quiz.learner_id, card_id)
+            after = sm2.review(before, quality, today, quiz.settings.leech)
+            queries.save_state(conn, quiz.learner_id, card_id, after)
+            repeat = sm2.is_repeat(before, today)
+            log_id = queries.log_answer(
+                conn,
+                learner_id=quiz.learner_id,
+                card_id=card_id,
+                reviewed_at=now,
+                study_day=today,
+                quality=quality,
+                scheduled=not repeat,
+                duration_ms=max(0, int(duration_ms)),
+                before=before,
+                after=after,
+            )
+        done = Answered(log_id, card_id, quality, repeat, duration_ms, before, after)
+        self.history.append(done)
+        self._pop(card_id)
+        if after.redrill and not after.suspended:
+            self.redrill.append(card_id)
+        return done
+
+    def _pop(self, card_id: int) -> None:
+        if self.queue and self.queue[0] == card_id:
+            self.queue.popleft()
+        elif self.redrill and self.redrill[0] == card_id:
+            self.redrill.popleft()
+
+    def _drop(self, card_id: int) -> None:
+        self.queue = deque(c for c in self.queue if c != card_id)
+        self.redrill = deque(c for c in self.redrill if c != card_id)
+
+    def undo(self) -> Answered | None:
+        """Take back this session's last answer: state restored exactly, log entry removed."""
+        if not self.history:
+            return None
+        last = self.history[-1]
+        quiz = self.quiz
+        with quiz.store.write() as conn:
+            row = queries.last_log(conn, quiz.learner_id)
+            if row is None or row.id != last.log_id:
+                # Another session answered since; undoing ours would rewrite its history.
+                return None
+            queries.save_state(conn, quiz.learner_id, last.card_id, queries.state_before(row))
+            queries.delete_log(conn, last.log_id)
+        self.history.pop()
+        if last.after.redrill:
+            # Remove the re-drill copy this answer queued (the last one added).
+            items = list(self.redrill)
+            for i in range(len(items) - 1, -1, -1):
+                if items[i] == last.card_id:
+                    del items[i]
+                    break
+            self.redrill = deque(items)
+        if last.repeat:
+            self.redrill.appendleft(last.card_id)
+        else:
+            self.queue.appendleft(last.card_id)
+        return last
+
+    def suspend(self) -> int | None:
+        """Suspend the current card until the learner unsuspends it."""
+        return self._set_current(suspended=True)
+
+    def bury(self) -> int | None:
+        """Hide the current card until tomorrow."""
+        return self._set_current(buried_until=self.quiz.tomorrow())
+
+    def toggle_flag(self, note: str | None = None) -> bool:
+        """Flag the current card for the instructor, or clear the flag. Returns the new state."""
+        card = self.current()
+        if card is None:
+            return False
+        flagged = not card.flagged
+        with self.quiz.store.write() as conn:
+            queries.set_flags(
+                conn,
+                self.quiz.learner_id,
+                card.card_id,
+                flagged_at=self.quiz.now() if flagged else None,
+                flag_note=note if flagged else None,
+            )
+        return flagged
+
+    def _set_current(self, **values: object) -> int | None:
+        card_id = self.current_id()
+        if card_id is None:
+            return None
+        with self.quiz.store.write() as conn:
+            queries.set_flags(conn, self.quiz.learner_id, card_id, **values)
+        self._drop(card_id)
+        return card_id
+
+    # --- the end ------------------------------------------------------------------------
+
+    def summary(self) -> Summary:
+        first: dict[int, Answered] = {}
+        for a in self.history:
+            first.setdefault(a.card_id, a)
+        missed_ids = [c for c, a in first.items() if a.quality < sm2.PASS_QUALITY]
+        quiz = self.quiz
+        with quiz.store.read() as conn:
+            infos = load_cards(conn, missed_ids)
+            totals = queries.deck_totals(conn, quiz.learner_id, quiz.today(), quiz.tomorrow())
+            keys = {r.id: r.key for r in queries.deck_rows(conn)}
+        tomorrow = sum(
+            t.due_tomorrow
+            for d, t in totals.items()
+            if self.deck_keys is None or keys.get(d) in self.deck_keys
+        )
+        return Summary(
+            answers=len(self.history),
+            cards=len(first),
+            passed_first=sum(1 for a in first.values() if a.quality >= sm2.PASS_QUALITY),
+            seconds=sum(a.duration_ms for a in self.history) / 1000,
+            missed=[infos[c] for c in missed_ids if c in infos],
+            due_tomorrow=tomorrow,
+        )
+
+
+def _take(items: object, limit: int, seen_notes: set[int]) -> list[queries.QueueItem]:
+    """Up to ``limit`` items, one card per note, skipping notes already studied today."""
+    taken: list[queries.QueueItem] = []
+    if limit <= 0:
+        return taken
+    for item in items:  # type: ignore[attr-defined]
+        if item.note_id in seen_notes:
+            continue
+        seen_notes.add(item.note_id)
+        taken.append(item)
+        if len(taken) >= limit:
+            break
+    return taken
+
+
+def _days(interval: int) -> str:
+    if interval < 31:
+        return f"{interval}d"
+    if interval < 365:
+        return f"{interval / 30:.1f}mo".replace(".0mo", "mo")
+    return f"{interval / 365:.1f}y".replace(".0y", "y")
+
+
+def unsuspend(quiz: Quiz, card_ids: list[int]) -> int:
+    """Unsuspend cards (leeches included); returns how many were suspended."""
+    with quiz.store.write() as conn:
+        result = conn.execute(
+            update(card_states)
+            .where(
+                card_states.c.learner_id == quiz.learner_id,
+                card_states.c.card_id.in_(card_ids),
+                card_states.c.suspended.is_(True),
+            )
+            .values(suspended=False)
+        )
+    return int(result.rowcount)
+
+
+def deck_keys(quiz: Quiz) -> list[str]:
+    with quiz.store.read() as conn:
+        return [r[0] for r in conn.execute(select(decks.c.key).order_by(decks.c.title))]
+
+
+@dataclass(frozen=True, slots=True)
+class SuspendedCard:
+    card_id: int
+    ref: str
+    leech: bool
+
+
+def suspended_cards(quiz: Quiz) -> list[SuspendedCard]:
+    """This learner's suspended cards, as deck:note:ord references."""
+
+    query = (
+        select(card_states.c.card_id, decks.c.key, notes.c.key, cards.c.ord, card_states.c.leech)
+        .select_from(
+            card_states.join(cards, cards.c.id == card_states.c.card_id)
+            .join(notes, notes.c.id == cards.c.note_id)
+            .join(decks, decks.c.id == notes.c.deck_id)
+        )
+        .where(card_states.c.learner_id == quiz.learner_id, card_states.c.suspended.is_(True))
+        .order_by(decks.c.key, notes.c.position, cards.c.ord)
+    )
+    with quiz.store.read() as conn:
+        return [SuspendedCard(r[0], f"{r[1]}:{r[2]}:{r[3]}", bool(r[4])) for r in conn.execute(query)]

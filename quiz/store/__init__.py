@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, the engine factory, Alembic migrations and queries."""
