@@ -36,6 +36,7 @@ class Options:
     def open(self, *, sync_bundled: bool = True) -> Iterator[Quiz]:
         """Open the collection, with clear messages instead of tracebacks."""
         from quiz.config import ConfigError, load_settings
+        from quiz.decks.diagnostics import DeckError
         from quiz.services import Quiz
         from quiz.services.decks import sync_bundled as sync
         from quiz.store.engine import StoreError
@@ -47,10 +48,16 @@ class Options:
         except (ConfigError, StoreError) as exc:
             fail(str(exc))
         if quiz.backup is not None:
-            click.echo(f"quiz: database upgraded; the old version is saved at {quiz.backup}", err=True)
+            click.echo(
+                f"quiz: database upgraded; the old version is saved at {quiz.backup}", err=True
+            )
         try:
             if sync_bundled:
-                sync(quiz)
+                try:
+                    sync(quiz)
+                except DeckError as exc:  # a broken bundled deck must not lock a learner out
+                    print_diagnostics(exc.diagnostics)
+                    click.echo("quiz: warning: a bundled deck could not be updated", err=True)
             yield quiz
         finally:
             quiz.close()
@@ -67,18 +74,36 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", envvar="QUIZ_DB", metavar="URL",
-              help="SQLAlchemy database URL [env QUIZ_DB; default: SQLite in the data directory].")
-@click.option("--data-dir", envvar="QUIZ_HOME", metavar="DIR",
-              help="Directory for the default database [env QUIZ_HOME].")
-@click.option("--config", envvar="QUIZ_CONFIG", metavar="FILE",
-              help="Settings file (TOML) [env QUIZ_CONFIG].")
-@click.option("--learner", envvar="QUIZ_LEARNER", metavar="NAME",
-              help="Whose progress to use [env QUIZ_LEARNER; default: your user name].")
+@click.option(
+    "--db",
+    envvar="QUIZ_DB",
+    metavar="URL",
+    help="SQLAlchemy database URL [env QUIZ_DB; default: SQLite in the data directory].",
+)
+@click.option(
+    "--data-dir",
+    envvar="QUIZ_HOME",
+    metavar="DIR",
+    help="Directory for the default database [env QUIZ_HOME].",
+)
+@click.option(
+    "--config", envvar="QUIZ_CONFIG", metavar="FILE", help="Settings file (TOML) [env QUIZ_CONFIG]."
+)
+@click.option(
+    "--learner",
+    envvar="QUIZ_LEARNER",
+    metavar="NAME",
+    help="Whose progress to use [env QUIZ_LEARNER; default: your user name].",
+)
 @click.version_option(package_name="quiz")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, data_dir: str | None, config: str | None,
-        learner: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    db: str | None,
+    data_dir: str | None,
+    config: str | None,
+    learner: str | None,
+) -> None:
     """Spaced-repetition review for medical students, in the terminal.
 
     Run without a command to open today's review.
@@ -141,7 +166,9 @@ def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool) -> None:
                     detail.append("progress reset")
                 if n.learners:
                     detail.append(f"{n.learners} learner(s) with progress")
-                click.echo(f"  {n.change:<9} {n.key}" + (f"  ({'; '.join(detail)})" if detail else ""))
+                click.echo(
+                    f"  {n.change:<9} {n.key}" + (f"  ({'; '.join(detail)})" if detail else "")
+                )
 
 
 def _errors(diagnostics: list[Diagnostic]) -> str:
@@ -151,8 +178,9 @@ def _errors(diagnostics: list[Diagnostic]) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              help="Output format.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format."
+)
 def check(paths: tuple[Path, ...], fmt: str) -> None:
     """Validate deck files without importing them.
 
@@ -171,14 +199,19 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
         found.extend(check_deck(f))
     errors = sum(1 for d in found if d.severity is Severity.ERROR)
     if fmt == "json":
-        click.echo(json.dumps({"files": [str(f) for f in files],
-                               "diagnostics": [d.as_dict() for d in found]}, indent=2))
+        click.echo(
+            json.dumps(
+                {"files": [str(f) for f in files], "diagnostics": [d.as_dict() for d in found]},
+                indent=2,
+            )
+        )
     else:
         for d in found:
             click.echo(str(d))
         warnings = len(found) - errors
-        click.echo(f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s)",
-                   err=True)
+        click.echo(
+            f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s)", err=True
+        )
     sys.exit(1 if errors else 0)
 
 
@@ -197,13 +230,19 @@ def decks(opts: Options) -> None:
     width = max(len(r.key) for r in rows)
     click.echo(f"{'deck':<{width}}  {'new':>5} {'due':>5} {'redrill':>7} {'cards':>6}  title")
     for r in rows:
-        click.echo(f"{r.key:<{width}}  {r.new:>5} {r.due:>5} {r.redrill:>7} {r.cards:>6}  {r.title}")
+        click.echo(
+            f"{r.key:<{width}}  {r.new:>5} {r.due:>5} {r.redrill:>7} {r.cards:>6}  {r.title}"
+        )
     click.echo(f"today: {today.answers} answer(s); streak {today.streak} day(s)")
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to a file instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to a file instead of standard output.",
+)
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of deck files (for editor completion and validation)."""
     from quiz.decks.schema import json_schema_text
@@ -225,7 +264,9 @@ def locate(opts: Options) -> None:
     where = opts.locations()
     path = sqlite_path(where.db_url)
     click.echo(f"database: {path if path is not None else where.db_url}")
-    click.echo(f"settings: {where.config_file}" + ("" if where.config_file.exists() else " (not created)"))
+    click.echo(
+        f"settings: {where.config_file}" + ("" if where.config_file.exists() else " (not created)")
+    )
     click.echo(f"data dir: {where.data_dir}")
 
 
@@ -235,8 +276,9 @@ def locate(opts: Options) -> None:
 @click.pass_obj
 def unsuspend(opts: Options, refs: tuple[str, ...], leeches: bool) -> None:
     """Unsuspend cards given as DECK:NOTE[:CARD] (see `quiz suspended`)."""
-    from quiz.services.review import suspended_cards, unsuspend as do_unsuspend
     from quiz.services.cards import find_card
+    from quiz.services.review import suspended_cards
+    from quiz.services.review import unsuspend as do_unsuspend
 
     with opts.open(sync_bundled=False) as quiz:
         ids: list[int] = []
@@ -244,7 +286,10 @@ def unsuspend(opts: Options, refs: tuple[str, ...], leeches: bool) -> None:
             for ref in refs:
                 card_id = find_card(conn, ref)
                 if card_id is None:
-                    fail(f"no card {ref!r}; use DECK:NOTE or DECK:NOTE:CARD as `quiz suspended` shows")
+                    fail(
+                        f"no card {ref!r}; use DECK:NOTE or DECK:NOTE:CARD "
+                        "as `quiz suspended` shows"
+                    )
                 ids.append(card_id)
         if leeches:
             ids += [c.card_id for c in suspended_cards(quiz) if c.leech]

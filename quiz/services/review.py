@@ -233,7 +233,7 @@ class ReviewSession:
             if row is None or row.id != last.log_id:
                 # Another session answered since; undoing ours would rewrite its history.
                 return None
-            queries.save_state(conn, quiz.learner_id, last.card_id, queries.state_before(row))
+            queries.restore_state(conn, quiz.learner_id, last.card_id, queries.state_before(row))
             queries.delete_log(conn, last.log_id)
         self.history.pop()
         if last.after.redrill:
@@ -374,4 +374,6 @@ def suspended_cards(quiz: Quiz) -> list[SuspendedCard]:
         .order_by(decks.c.key, notes.c.position, cards.c.ord)
     )
     with quiz.store.read() as conn:
-        return [SuspendedCard(r[0], f"{r[1]}:{r[2]}:{r[3]}", bool(r[4])) for r in conn.execute(query)]
+        return [
+            SuspendedCard(r[0], f"{r[1]}:{r[2]}:{r[3]}", bool(r[4])) for r in conn.execute(query)
+        ]

@@ -98,6 +98,21 @@ def save_state(conn: Connection, learner_id: int, card_id: int, state: CardState
         conn.execute(insert(card_states).values(learner_id=learner_id, card_id=card_id, **values))
 
 
+def restore_state(conn: Connection, learner_id: int, card_id: int, state: CardState) -> None:
+    """Put back a state from the review log; a card back to new with no flags loses its row,
+    exactly as before its first answer."""
+    save_state(conn, learner_id, card_id, state)
+    if state == CardState():
+        conn.execute(
+            delete(card_states).where(
+                card_states.c.learner_id == learner_id,
+                card_states.c.card_id == card_id,
+                card_states.c.buried_until.is_(None),
+                card_states.c.flagged_at.is_(None),
+            )
+        )
+
+
 def set_flags(conn: Connection, learner_id: int, card_id: int, **values: Any) -> None:
     """Set non-scheduling columns (suspended, buried_until, flagged_at...) on a card's state."""
     done = conn.execute(

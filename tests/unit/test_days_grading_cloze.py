@@ -40,7 +40,11 @@ def test_naive_times_are_refused() -> None:
 def test_four_button_mapping_again_fails_others_pass() -> None:
     four = grades(GradeScale.FOUR)
     assert [(g.key, g.label, g.quality) for g in four] == [
-        ("1", "Again", 1), ("2", "Hard", 3), ("3", "Good", 4), ("4", "Easy", 5)]
+        ("1", "Again", 1),
+        ("2", "Hard", 3),
+        ("3", "Good", 4),
+        ("4", "Easy", 5),
+    ]
     assert four[0].quality < PASS_QUALITY
     assert all(g.quality >= PASS_QUALITY for g in four[1:])
 
@@ -52,12 +56,18 @@ def test_six_grade_scale_is_sm2_itself() -> None:
 
 
 def test_cloze_cards_one_per_number_with_hint_and_blank() -> None:
-    text = "{{c1::Sodium thiosulfate}} can cause {{c2::metabolic acidosis::acid-base}} and {{c2::hypernatremia}}."
+    text = (
+        "{{c1::Sodium thiosulfate}} can cause {{c2::metabolic acidosis::acid-base}} "
+        "and {{c2::hypernatremia}}."
+    )
     assert cloze.numbers(text) == [1, 2]
     assert cloze.render_prompt(text, 1) == "[...] can cause metabolic acidosis and hypernatremia."
     assert cloze.render_prompt(text, 2) == "Sodium thiosulfate can cause [acid-base] and [...]."
     assert cloze.answers(text, 2) == ["metabolic acidosis", "hypernatremia"]
-    assert cloze.render_full(text) == "Sodium thiosulfate can cause metabolic acidosis and hypernatremia."
+    assert (
+        cloze.render_full(text)
+        == "Sodium thiosulfate can cause metabolic acidosis and hypernatremia."
+    )
 
 
 @pytest.mark.parametrize(

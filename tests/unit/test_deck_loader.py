@@ -42,8 +42,12 @@ def test_tiny_deck_loads_into_notes_and_cards() -> None:
     loaded = load_deck(TINY)
     deck = loaded.deck
     assert deck.id == "tiny"
-    assert [n.type for n in deck.notes] == [NoteType.BASIC, NoteType.REVERSED, NoteType.CLOZE,
-                                             NoteType.MCQ]
+    assert [n.type for n in deck.notes] == [
+        NoteType.BASIC,
+        NoteType.REVERSED,
+        NoteType.CLOZE,
+        NoteType.MCQ,
+    ]
     assert deck.card_count() == 1 + 2 + 2 + 1
     reverse = deck.notes[1].render(1)
     assert (reverse.prompt, reverse.answer) == ("Water", "H2O")
@@ -54,7 +58,9 @@ def test_tiny_deck_loads_into_notes_and_cards() -> None:
 
 
 def test_every_error_is_reported_at_once_with_line_and_path(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
       - id: a
         type: basic
         front: What?
@@ -68,7 +74,8 @@ def test_every_error_is_reported_at_once_with_line_and_path(tmp_path: Path) -> N
         back: y
       - id: d
         type: nope
-    """)
+    """,
+    )
     found = errors(path)
     assert found == [
         f"{path}:7:3: error: notes[0](a): missing required key `back`",
@@ -76,13 +83,16 @@ def test_every_error_is_reported_at_once_with_line_and_path(tmp_path: Path) -> N
         "against the deck format in the README",
         f"{path}:13:3: error: notes[1](b).text: has a malformed cloze; write deletions as "
         "{{c1::answer}} or {{c1::answer::hint}}",
-        f"{path}:14:3: error: notes[2].id: must be text, not 12 (a number); quote it to make it text",
+        f"{path}:14:3: error: notes[2].id: must be text, not 12 (a number); "
+        "quote it to make it text",
         f"{path}:19:3: error: notes[3](d).type: `type` must be one of basic, reversed, cloze, mcq",
     ]
 
 
 def test_mcq_needs_exactly_one_correct_option(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
       - id: q
         type: mcq
         stem: A patient.
@@ -95,7 +105,8 @@ def test_mcq_needs_exactly_one_correct_option(tmp_path: Path) -> None:
         options:
           - {text: A, explanation: x}
           - {text: B, explanation: y}
-    """)
+    """,
+    )
     found = errors(path)
     assert "notes[0](q): needs exactly one option with `correct: true`, found 2" in found[0]
     assert "found 0" in found[1]
@@ -103,18 +114,27 @@ def test_mcq_needs_exactly_one_correct_option(tmp_path: Path) -> None:
 
 
 def test_duplicate_note_ids_and_unknown_sources(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
       - {id: a, type: basic, front: x, back: y}
       - {id: a, type: basic, front: z, back: w}
-    """)
+    """,
+    )
     assert errors(path) == [
-        f"{path}:8:4: error: notes[1](a): duplicate note id 'a' (first used at line 7); ids must be unique"
+        f"{path}:8:4: error: notes[1](a): duplicate note id 'a' (first used at line 7); "
+        "ids must be unique"
     ]
-    ok = write(tmp_path, """\
+    ok = write(
+        tmp_path,
+        """\
       - {id: a, type: basic, front: x, back: y, source: {id: missing}}
-    """)
+    """,
+    )
     warnings = load_deck(ok).warnings
-    assert [w.message for w in warnings] == ["unknown source id 'missing'; declare it under deck.sources"]
+    assert [w.message for w in warnings] == [
+        "unknown source id 'missing'; declare it under deck.sources"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,9 @@ def test_due_date_is_today_plus_interval() -> None:
     assert s.last_review == DAY
 
 
-@pytest.mark.parametrize(("quality", "redrill"), [(0, True), (2, True), (3, True), (4, False), (5, False)])
+@pytest.mark.parametrize(
+    ("quality", "redrill"), [(0, True), (2, True), (3, True), (4, False), (5, False)]
+)
 def test_step_7_redrill_below_four(quality: int, redrill: bool) -> None:
     assert review(CardState(), quality, DAY).redrill is redrill
 
@@ -86,7 +88,11 @@ def test_same_day_repeats_do_not_reschedule() -> None:
     done = review(again, 5, DAY)
     assert not done.redrill
     assert (done.ef, done.interval, done.repetitions, done.due) == (
-        first.ef, first.interval, first.repetitions, first.due)
+        first.ef,
+        first.interval,
+        first.repetitions,
+        first.due,
+    )
 
 
 def test_leech_is_marked_and_suspended_at_threshold_then_every_half_threshold() -> None:

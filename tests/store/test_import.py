@@ -1,0 +1,146 @@
+"""Importing and re-importing decks: progress kept by note id, retire, reset, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from quiz.decks import DeckError
+from quiz.services import Quiz
+from quiz.services.decks import import_files
+from quiz.services.importer import Change
+from quiz.services.review import ReviewSession
+from quiz.store.tables import card_states, cards, decks, note_tags, notes, review_log
+from tests.conftest import TINY
+
+
+def count(quiz: Quiz, table: object, *where: object) -> int:
+    with quiz.store.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar())  # type: ignore[arg-type]
+
+
+def study_all(quiz: Quiz, quality: int = 4) -> ReviewSession:
+    session = ReviewSession.start(quiz)
+    while session.current() is not None:
+        session.answer(quality)
+    return session
+
+
+def edited(tmp_path: Path, replacements: dict[str, str], name: str = "tiny.yaml") -> Path:
+    text = TINY.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_first_import_creates_notes_cards_and_tags(quiz: Quiz) -> None:
+    [report] = import_files(quiz, [TINY])
+    assert report.created
+    assert report.count(Change.ADDED) == 4
+    assert report.cards_added == 6
+    assert count(quiz, notes) == 4
+    assert count(quiz, cards) == 6
+    assert count(quiz, note_tags, note_tags.c.tag == "chem") == 2
+
+
+def test_reimport_unchanged_changes_nothing(quiz: Quiz) -> None:
+    import_files(quiz, [TINY])
+    [report] = import_files(quiz, [TINY])
+    assert report.count(Change.UNCHANGED) == 4
+    assert report.changed == []
+
+
+def test_edits_keep_progress_new_notes_added_removed_notes_retired(
+    quiz: Quiz, tmp_path: Path
+) -> None:
+    import_files(quiz, [TINY])
+    study_all(quiz)
+    states_before = count(quiz, card_states)
+    logs_before = count(quiz, review_log)
+    assert states_before == 4  # one card per note today: siblings wait
+
+    path = edited(
+        tmp_path,
+        {
+            "back: Paris": "back: Paris (on the Seine)",  # text edit, same id
+            "  - id: water\n    type: reversed": "  - id: water2\n    type: reversed",  # id change
+            "{{c2::Na::two letters}}.": "{{c2::Na::two letters}} ({{c3::11::atomic number}}).",
+        },
+    )
+    [report] = import_files(quiz, [path])
+    by_key = {n.key: n for n in report.notes}
+    assert by_key["capital"].change is Change.EDITED
+    assert by_key["capital"].learners == 1
+    assert by_key["water2"].change is Change.ADDED
+    assert by_key["water"].change is Change.RETIRED
+    assert by_key["water"].cards_retired == [0, 1]
+    assert by_key["sodium"].cards_added == [3]
+    # progress and history kept: the retired note's history stays, nothing deleted
+    assert count(quiz, card_states) == states_before
+    assert count(quiz, review_log) == logs_before
+    assert count(quiz, notes, notes.c.retired_at.is_not(None)) == 1
+    # the edited note's card keeps its schedule
+    with quiz.store.read() as conn:
+        interval = conn.execute(
+            select(card_states.c.interval)
+            .select_from(
+                card_states.join(cards, cards.c.id == card_states.c.card_id).join(
+                    notes, notes.c.id == cards.c.note_id
+                )
+            )
+            .where(notes.c.key == "capital")
+        ).scalar()
+    assert interval == 1
+
+    # bringing the note back restores it with its old cards and progress
+    [again] = import_files(quiz, [TINY])
+    assert {n.key: n.change for n in again.notes}["water"] is Change.RESTORED
+    assert count(quiz, cards, cards.c.retired_at.is_(None)) == 6
+
+
+def test_reset_token_restarts_progress_on_that_note_only(quiz: Quiz, tmp_path: Path) -> None:
+    import_files(quiz, [TINY])
+    study_all(quiz)
+    path = edited(tmp_path, {"  - id: capital\n": "  - id: capital\n    reset: '2026-11'\n"})
+    [report] = import_files(quiz, [path])
+    assert [n.key for n in report.notes if n.reset] == ["capital"]
+    assert count(quiz, card_states) == 3
+    assert count(quiz, review_log) == 4  # history stays
+
+
+def test_dry_run_reports_without_writing(quiz: Quiz, tmp_path: Path) -> None:
+    import_files(quiz, [TINY])
+    path = edited(tmp_path, {"back: Paris": "back: Lyon"})
+    [report] = import_files(quiz, [path], dry_run=True)
+    assert [n.key for n in report.changed] == ["capital"]
+    with quiz.store.read() as conn:
+        fields = conn.execute(select(notes.c.fields).where(notes.c.key == "capital")).scalar()
+    assert fields["back"] == "Paris"
+
+
+def test_a_broken_file_imports_nothing_at_all(quiz: Quiz, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("deck: {id: bad, title: Bad}\nnotes:\n  - {id: x, type: basic, front: q}\n")
+    with pytest.raises(DeckError) as info:
+        import_files(quiz, [TINY, bad])
+    assert str(bad) in str(info.value)
+    assert count(quiz, decks) == 0
+
+
+def test_two_files_with_the_same_deck_id_are_refused(quiz: Quiz, tmp_path: Path) -> None:
+    copy = edited(tmp_path, {"title: Tiny deck": "title: Copy"}, "copy.yaml")
+    with pytest.raises(DeckError, match="also used by"):
+        import_files(quiz, [TINY, copy])
+
+
+def test_directories_import_their_top_level_deck_files(quiz: Quiz, tmp_path: Path) -> None:
+    edited(tmp_path, {}, "a.yaml")
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "not-a-deck.yaml").write_text("facts: []\n")
+    [report] = import_files(quiz, [tmp_path])
+    assert report.deck_key == "tiny"

@@ -1,0 +1,62 @@
+"""The architecture rule: headless layers never import Textual, and the domain is stdlib-only."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+HEADLESS = [
+    "quiz.domain.sm2",
+    "quiz.domain.notes",
+    "quiz.domain.grading",
+    "quiz.domain.days",
+    "quiz.decks",
+    "quiz.store.engine",
+    "quiz.store.queries",
+    "quiz.services",
+    "quiz.services.review",
+    "quiz.services.overview",
+    "quiz.services.decks",
+    "quiz.export",
+    "quiz.cli",
+]
+
+
+def run(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_headless_layers_do_not_import_textual() -> None:
+    out = run(f"""
+        import importlib, sys
+        for name in {HEADLESS!r}:
+            importlib.import_module(name)
+        print(sorted(m for m in sys.modules if m == "textual" or m.startswith("textual.")))
+    """)
+    assert out == "[]"
+
+
+def test_domain_uses_only_the_standard_library() -> None:
+    out = run("""
+        import sys
+        before = set(sys.modules)
+        import quiz.domain.sm2, quiz.domain.notes, quiz.domain.grading, quiz.domain.days
+        new = {m.split(".")[0] for m in set(sys.modules) - before}
+        print(sorted(new - set(sys.stdlib_module_names) - {"quiz"}))
+    """)
+    assert out == "[]"
+
+
+def test_cli_help_imports_no_database_or_ui_code() -> None:
+    # Start-up cost: `quiz --help` must not pay for SQLAlchemy, Alembic or Textual.
+    out = run("""
+        import sys
+        from quiz.cli import cli
+        heavy = ("sqlalchemy", "alembic", "textual", "pydantic")
+        print(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy}))
+    """)
+    assert out == "[]"
