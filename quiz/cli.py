@@ -73,7 +73,34 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
         click.echo(str(d), err=True)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+LAZY_COMMANDS: dict[str, str] = {}
+"""Command name -> "module:attribute" of a click command in quiz.commands."""
+
+
+class LazyGroup(click.Group):
+    """A group whose larger commands live in quiz.commands and load only when run.
+
+    Keeps `quiz --help` and the review start-up from importing every feature.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--db",
     envvar="QUIZ_DB",
