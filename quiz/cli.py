@@ -73,7 +73,15 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
         click.echo(str(d), err=True)
 
 
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "doctor": "quiz.commands.doctor:doctor",
+    "export": "quiz.commands.export:export",
+    "ids": "quiz.commands.authoring:ids",
+    "new": "quiz.commands.authoring:new",
+    "preview": "quiz.commands.preview:preview",
+    "report": "quiz.commands.report:report",
+    "stats": "quiz.commands.stats:stats",
+}
 """Command name -> "module:attribute" of a click command in quiz.commands."""
 
 
