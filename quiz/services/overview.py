@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from quiz.services.context import Quiz
+from quiz.services.review import plan_day
 from quiz.store import queries
 from quiz.store.tables import review_log
 
@@ -45,19 +46,19 @@ def deck_overview(quiz: Quiz) -> list[DeckOverview]:
     with quiz.store.read() as conn:
         rows = queries.deck_rows(conn)
         totals = queries.deck_totals(conn, quiz.learner_id, today, today + timedelta(days=1))
-        done = queries.done_today(conn, quiz.learner_id, today)
+        # The same plan the review session follows, so the counts match what is shown.
+        plan = plan_day(conn, quiz)
     out = []
     for deck in rows:
         t = totals.get(deck.id, queries.DeckTotals(0, 0, 0, 0, 0, 0))
-        d = done.get(deck.id, queries.DayDone())
-        limits = quiz.settings.limits_for(deck.key)
+        new, due, redrill = plan.count(deck.id)
         out.append(
             DeckOverview(
                 key=deck.key,
                 title=deck.title,
-                new=max(0, min(t.new, limits.new_per_day - d.new)),
-                due=max(0, min(t.due, limits.reviews_per_day - d.reviews)),
-                redrill=t.redrill,
+                new=new,
+                due=due,
+                redrill=redrill,
                 cards=t.cards,
                 suspended=t.suspended,
                 due_tomorrow=t.due_tomorrow,

@@ -7,9 +7,10 @@ served, so quitting or crashing at any point loses nothing that was answered.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from quiz.domain import sm2
 from quiz.domain.grading import Grade, grades
@@ -84,34 +85,10 @@ class ReviewSession:
 
     def build_queue(self) -> None:
         """Fill the queue: due reviews (most overdue first), new cards, then today's re-drills."""
-        quiz = self.quiz
-        today = quiz.today()
-        with quiz.store.read() as conn:
-            rows = queries.deck_rows(conn)
-            chosen = [d for d in rows if self.deck_keys is None or d.key in self.deck_keys]
-            done = queries.done_today(conn, quiz.learner_id, today)
-            seen_notes = queries.notes_studied_today(conn, quiz.learner_id, today)
-            reviews: list[queries.QueueItem] = []
-            fresh: list[queries.QueueItem] = []
-            for deck in chosen:
-                limits = quiz.settings.limits_for(deck.key)
-                day = done.get(deck.id, queries.DayDone())
-                reviews += _take(
-                    queries.due_reviews(conn, quiz.learner_id, deck.id, today),
-                    limits.reviews_per_day - day.reviews,
-                    seen_notes,
-                )
-            for deck in chosen:
-                limits = quiz.settings.limits_for(deck.key)
-                day = done.get(deck.id, queries.DayDone())
-                fresh += _take(
-                    queries.new_cards(conn, quiz.learner_id, deck.id, today),
-                    limits.new_per_day - day.new,
-                    seen_notes,
-                )
-            drill = queries.redrill_cards(conn, quiz.learner_id, [d.id for d in chosen], today)
-        self.queue = deque(item.card_id for item in reviews + fresh)
-        self.redrill = deque(item.card_id for item in drill)
+        with self.quiz.store.read() as conn:
+            plan = plan_day(conn, self.quiz, self.deck_keys)
+        self.queue = deque(item.card_id for item in plan.reviews + plan.fresh)
+        self.redrill = deque(item.card_id for item in plan.redrill)
         self.total = len(self.queue) + len(self.redrill)
 
     # --- what is on screen ---------------------------------------------------------------
@@ -310,12 +287,61 @@ class ReviewSession:
         )
 
 
-def _take(items: object, limit: int, seen_notes: set[int]) -> list[queries.QueueItem]:
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    """What is left to study today, after limits and sibling burial."""
+
+    reviews: list[queries.QueueItem]
+    fresh: list[queries.QueueItem]
+    redrill: list[queries.QueueItem]
+
+    def count(self, deck_id: int) -> tuple[int, int, int]:
+        """(new, due, re-drill) for one deck."""
+        return (
+            sum(1 for i in self.fresh if i.deck_id == deck_id),
+            sum(1 for i in self.reviews if i.deck_id == deck_id),
+            sum(1 for i in self.redrill if i.deck_id == deck_id),
+        )
+
+
+def plan_day(conn: Connection, quiz: Quiz, deck_keys: list[str] | None = None) -> DayPlan:
+    """Today's cards for the chosen decks (all when None), in the order they are studied."""
+    today = quiz.today()
+    chosen = [d for d in queries.deck_rows(conn) if deck_keys is None or d.key in deck_keys]
+    done = queries.done_today(conn, quiz.learner_id, today)
+    seen_notes = queries.notes_studied_today(conn, quiz.learner_id, today)
+    reviews: list[queries.QueueItem] = []
+    fresh: list[queries.QueueItem] = []
+    for deck in chosen:
+        limits = quiz.settings.limits_for(deck.key)
+        day = done.get(deck.id, queries.DayDone())
+        reviews += _take(
+            queries.due_reviews(conn, quiz.learner_id, deck.id, today),
+            limits.reviews_per_day - day.reviews,
+            seen_notes,
+        )
+    # Most overdue first across decks too; the sort is stable, so deck order breaks ties.
+    reviews.sort(key=lambda item: item.due or today)
+    for deck in chosen:
+        limits = quiz.settings.limits_for(deck.key)
+        day = done.get(deck.id, queries.DayDone())
+        fresh += _take(
+            queries.new_cards(conn, quiz.learner_id, deck.id, today),
+            limits.new_per_day - day.new,
+            seen_notes,
+        )
+    drill = queries.redrill_cards(conn, quiz.learner_id, [d.id for d in chosen], today)
+    return DayPlan(reviews, fresh, drill)
+
+
+def _take(
+    items: Iterable[queries.QueueItem], limit: int, seen_notes: set[int]
+) -> list[queries.QueueItem]:
     """Up to ``limit`` items, one card per note, skipping notes already studied today."""
     taken: list[queries.QueueItem] = []
     if limit <= 0:
         return taken
-    for item in items:  # type: ignore[attr-defined]
+    for item in items:
         if item.note_id in seen_notes:
             continue
         seen_notes.add(item.note_id)

@@ -207,6 +207,7 @@ class QueueItem:
     card_id: int
     note_id: int
     deck_id: int
+    due: date | None = None
 
 
 def due_reviews(
@@ -214,7 +215,7 @@ def due_reviews(
 ) -> Iterator[QueueItem]:
     """Cards due for review today in one deck, most overdue first."""
     query = (
-        select(cards.c.id, cards.c.note_id, notes.c.deck_id)
+        select(cards.c.id, cards.c.note_id, notes.c.deck_id, card_states.c.due)
         .select_from(_state_join(learner_id))
         .where(
             notes.c.deck_id == deck_id,
@@ -226,7 +227,7 @@ def due_reviews(
         .order_by(card_states.c.due, notes.c.position, cards.c.ord)
     )
     for row in conn.execute(query):
-        yield QueueItem(row.id, row.note_id, row.deck_id)
+        yield QueueItem(row.id, row.note_id, row.deck_id, row.due)
 
 
 def new_cards(conn: Connection, learner_id: int, deck_id: int, today: date) -> Iterator[QueueItem]:

@@ -32,7 +32,7 @@ def test_import_then_decks_lists_counts(home: Path) -> None:
     result = run("decks")
     assert result.exit_code == 0
     line = next(ln for ln in result.output.splitlines() if ln.startswith("tiny"))
-    assert line.split()[:5] == ["tiny", "6", "0", "0", "6"]
+    assert line.split()[:5] == ["tiny", "4", "0", "0", "6"]  # 4 new today: siblings wait
     assert (home / "quiz.sqlite3").exists()
 
 
