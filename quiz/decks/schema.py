@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,20 +23,23 @@ TAG_PATTERN = r"^[^\s:]+(::[^\s:]+)*$"
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120)]
 Tag = Annotated[str, StringConstraints(pattern=TAG_PATTERN, max_length=200)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=50_000), AfterValidator(_not_blank)
+]
 
 
 class _Model(BaseModel):
     # Unknown keys are errors, so a typo ("fornt") is caught instead of ignored;
     # strict, so that `id: 12` is reported rather than quietly turned into "12".
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _not_blank(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("must not be blank")
-        return value
 
 
 class SourceModel(_Model):
