@@ -166,7 +166,7 @@ class ReviewSession:
         now = quiz.now()
         today = quiz.today()
         with quiz.store.write() as conn:
-            before = queries.get_state(conn, quiz.learner_id, card_id)
+            before = queries.get_state(conn, quiz.learner_id, card_id, for_update=True)
             after = sm2.review(before, quality, today, quiz.settings.leech)
             queries.save_state(conn, quiz.learner_id, card_id, after)
             repeat = sm2.is_repeat(before, today)

@@ -78,13 +78,17 @@ def state_from_row(row: Any) -> CardState:
     return CardState(**{c: getattr(row, c) for c in _STATE_COLUMNS})
 
 
-def get_state(conn: Connection, learner_id: int, card_id: int) -> CardState:
-    row = conn.execute(
-        select(*[card_states.c[c] for c in _STATE_COLUMNS]).where(
-            card_states.c.learner_id == learner_id, card_states.c.card_id == card_id
-        )
-    ).first()
-    return state_from_row(row)
+def get_state(
+    conn: Connection, learner_id: int, card_id: int, *, for_update: bool = False
+) -> CardState:
+    """A card's state for a learner; ``for_update`` locks the row (PostgreSQL) until commit,
+    so two sessions answering the same card are applied one after the other."""
+    query = select(*[card_states.c[c] for c in _STATE_COLUMNS]).where(
+        card_states.c.learner_id == learner_id, card_states.c.card_id == card_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    return state_from_row(conn.execute(query).first())
 
 
 def save_state(conn: Connection, learner_id: int, card_id: int, state: CardState) -> None:
