@@ -1,0 +1,1 @@
+"""Exports of decks to other programs' formats (Anki's text import)."""
