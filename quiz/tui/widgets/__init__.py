@@ -1,0 +1,1 @@
+"""Widgets of the review app: card view, grade bar and session bar."""
