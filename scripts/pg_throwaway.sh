@@ -10,6 +10,8 @@ if [ -z "$bin" ]; then
   exit 1
 fi
 port=${PGPORT_THROWAWAY:-55432}
+# Take the first free port from there, so a second throwaway server can run beside the first.
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 dir=$(mktemp -d /tmp/quiz-pg.XXXXXX)
 # initdb refuses to run as root; run the server as the postgres user when we are root.
 run() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
