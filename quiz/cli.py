@@ -74,6 +74,7 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 
 LAZY_COMMANDS: dict[str, str] = {
+    "diff": "quiz.commands.authoring:diff",
     "doctor": "quiz.commands.doctor:doctor",
     "export": "quiz.commands.export:export",
     "ids": "quiz.commands.authoring:ids",
@@ -168,7 +169,11 @@ def review(opts: Options, decks: tuple[str, ...]) -> None:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Show what would change without importing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show what would change, note by note, and whose progress it touches; import nothing.",
+)
 @click.pass_obj
 def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool) -> None:
     """Import deck files (or every deck file in a directory), keeping progress."""
@@ -178,11 +183,17 @@ def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool) -> None:
 
     with opts.open(sync_bundled=False) as quiz:
         try:
-            reports = import_files(quiz, list(paths), dry_run=dry_run)
+            if dry_run:
+                from quiz.services.report import preview_imports
+
+                previews = preview_imports(quiz, list(paths))
+                reports = [p.report for p in previews]
+            else:
+                reports = import_files(quiz, list(paths))
         except DeckError as exc:
             print_diagnostics(exc.diagnostics)
             fail(f"nothing imported: {_errors(exc.diagnostics)}")
-    for r in reports:
+    for i, r in enumerate(reports):
         verb = "would import" if dry_run else "imported"
         click.echo(
             f"{verb} {r.deck_key} ({r.title}): {r.count(Change.ADDED)} added, "
@@ -191,19 +202,10 @@ def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool) -> None:
             f"cards +{r.cards_added} -{r.cards_retired}"
         )
         if dry_run:
-            for n in r.changed:
-                detail = []
-                if n.cards_added:
-                    detail.append("cards +" + ",".join(map(str, n.cards_added)))
-                if n.cards_retired:
-                    detail.append("cards -" + ",".join(map(str, n.cards_retired)))
-                if n.reset:
-                    detail.append("progress reset")
-                if n.learners:
-                    detail.append(f"{n.learners} learner(s) with progress")
-                click.echo(
-                    f"  {n.change:<9} {n.key}" + (f"  ({'; '.join(detail)})" if detail else "")
-                )
+            from quiz.commands.authoring import change_lines
+
+            for line in change_lines(previews[i], learners=True):
+                click.echo(line)
 
 
 def _errors(diagnostics: list[Diagnostic]) -> str:

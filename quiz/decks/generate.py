@@ -344,6 +344,10 @@ def build_deck(facts_document: Any, notes_documents: Sequence[Any] = ()) -> dict
     return {"deck": meta, "notes": notes}
 
 
+SCHEMA_COMMENT = "# yaml-language-server: $schema=../quiz/decks/deck.schema.json"
+"""Points editors at the schema from a deck in decks/ (the path is relative to the deck)."""
+
+
 def dump_deck(deck: Mapping[str, Any], generated_from: Sequence[str]) -> str:
     """The deck as YAML text, headed by a comment naming the files it was generated from."""
     header = [
@@ -351,6 +355,8 @@ def dump_deck(deck: Mapping[str, Any], generated_from: Sequence[str]) -> str:
         "# Built by scripts/build_deck.py from:",
         *[f"#   {name}" for name in generated_from],
         "# Edit those files, then run `python scripts/build_deck.py` to regenerate this one.",
+        # Editors with the YAML language server validate and complete against the schema.
+        SCHEMA_COMMENT,
     ]
     body = yaml.safe_dump(
         dict(deck), sort_keys=False, allow_unicode=True, width=YAML_WIDTH, default_flow_style=False

@@ -7,7 +7,7 @@ DeckError carrying every error in the file, each with its line.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -30,6 +30,8 @@ class LoadedDeck:
     path: str
     sha256: str
     warnings: tuple[Diagnostic, ...] = ()
+    located: Located | None = field(default=None, compare=False, repr=False)
+    """The parsed file with the position of every key, for lint warnings with lines."""
 
 
 def load_deck(path: str | FsPath, display_name: str | None = None) -> LoadedDeck:
@@ -112,15 +114,38 @@ def load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
     if errors:
         raise DeckError(errors)
     warnings = tuple(d for d in diagnostics if d.severity is Severity.WARNING)
-    return LoadedDeck(deck, name, hashlib.sha256(data).hexdigest(), warnings)
+    return LoadedDeck(deck, name, hashlib.sha256(data).hexdigest(), warnings, located)
 
 
 def check_deck(path: str | FsPath) -> list[Diagnostic]:
-    """Every error and warning in a deck file, without raising."""
+    """Every error and warning in a deck file, lint warnings included, without raising.
+
+    Lint (quiz.decks.lint) also runs on a file with errors, as long as it is YAML,
+    so that one `quiz check` shows everything there is to fix.
+    """
+    from quiz.decks.lint import lint
+
+    name = str(path)
     try:
-        return list(load_deck(path).warnings)
+        loaded = load_deck(path)
+        found, located = list(loaded.warnings), loaded.located
     except DeckError as exc:
-        return exc.diagnostics
+        found, located = exc.diagnostics, _parse_quietly(path)
+    if located is not None:
+        found += lint(located, name)
+    # Lint repeats the loader's own warnings so that they appear on files with errors too.
+    unique = list(dict.fromkeys(found))
+    unique.sort(key=lambda d: (d.line, d.column))
+    return unique
+
+
+def _parse_quietly(path: str | FsPath) -> Located | None:
+    try:
+        if FsPath(path).stat().st_size > MAX_FILE_BYTES:
+            return None
+        return parse(FsPath(path).read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, YamlProblem):
+        return None
 
 
 def _diag(

@@ -68,8 +68,8 @@ def test_check_reports_all_problems_text_and_json(tmp_path: Path) -> None:
     assert result.output.count("error:") == 2
     result = CliRunner().invoke(cli, ["check", "--format", "json", str(bad)])
     payload = json.loads(result.stdout)
-    assert [d["line"] for d in payload["diagnostics"]] == [3, 3]
-    assert {d["severity"] for d in payload["diagnostics"]} == {"error"}
+    assert [d["line"] for d in payload["diagnostics"]] == [3, 3, 3]
+    assert {d["severity"] for d in payload["diagnostics"]} == {"error", "warning"}
 
 
 def test_check_passes_a_good_deck() -> None:

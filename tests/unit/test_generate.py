@@ -287,7 +287,7 @@ def test_dumped_deck_has_the_header_and_loads_cleanly() -> None:
     assert lines[0] == "# GENERATED FILE: do not edit by hand."
     assert "#   decks/facts/tiny.yaml" in lines
     assert "#   decks/facts/tiny-vignettes.yaml" in lines
-    assert not any(line.startswith("# yaml-language-server") for line in lines)
+    assert "# yaml-language-server: $schema=../quiz/decks/deck.schema.json" in lines
     assert yaml.safe_load(text) == deck
     assert any(line.strip().startswith("back: word word") and len(line) > 200 for line in lines)
     loaded = load_deck_bytes(text.encode(), "tiny.yaml")

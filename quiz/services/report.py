@@ -1,0 +1,308 @@
+"""Instructor reports: per-card item analysis across all learners, and what an import would change.
+
+The item analysis is computed by grouped SQL over ``review_log`` and
+``card_states`` (portable SQLAlchemy Core), so its cost does not grow with
+Python loops over the review history; only the per-card result rows and the
+(few) flags are handled in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, case, create_engine, func, or_, select
+
+from quiz.decks.loader import LoadedDeck
+from quiz.domain.notes import Note, NoteType
+from quiz.domain.sm2 import PASS_QUALITY
+from quiz.services.context import Quiz
+from quiz.services.importer import ImportReport, import_deck
+from quiz.store.tables import card_states, cards, decks, metadata, notes, review_log
+
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One learner's flag on a card; who flagged it is left out on purpose (see card_report)."""
+
+    at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardStats:
+    """How one card has gone for every learner who studied it."""
+
+    card_id: int
+    deck: str
+    note: str
+    ord: int
+    type: NoteType
+    prompt: str
+    reviews: int
+    """Scheduled answers (a day's first answer), all learners together."""
+
+    learners: int
+    """Learners who have answered the card."""
+
+    first_answers: int
+    """Learners' first-ever answers on the card (one per learner)."""
+
+    first_passed: int
+    """Of those, the ones graded 3 or better."""
+
+    ef_total: int
+    """Sum of the learners' current EF, in hundredths, over ``ef_count`` learners."""
+
+    ef_count: int
+    lapses: int
+    leeches: int
+    """Learners for whom the card is a leech."""
+
+    flags: tuple[Flag, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.deck}:{self.note}:{self.ord}"
+
+    @property
+    def first_try(self) -> Fraction | None:
+        """Share of learners whose first-ever answer passed; None if nobody has answered."""
+        return Fraction(self.first_passed, self.first_answers) if self.first_answers else None
+
+    @property
+    def average_ef(self) -> Decimal | None:
+        """Mean EF of the learners studying the card (2.50 for a new card), to 2 places."""
+        if not self.ef_count:
+            return None
+        return (Decimal(self.ef_total) / self.ef_count / 100).quantize(_CENT, ROUND_HALF_UP)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Worst first: flagged, then leeches, lowest first-try accuracy, most lapses, lowest EF."""
+        first_try = self.first_try
+        return (
+            -len(self.flags),
+            -self.leeches,
+            first_try if first_try is not None else Fraction(2),
+            -self.lapses,
+            self.average_ef if self.average_ef is not None else Decimal(99),
+            self.deck,
+            self.note,
+            self.ord,
+        )
+
+
+def card_report(
+    conn: Connection, *, deck_key: str | None = None, min_reviews: int = 1
+) -> list[CardStats]:
+    """Item analysis of every live card, worst first.
+
+    Cards with fewer than ``min_reviews`` scheduled answers are left out unless
+    a learner flagged them. Flags are reported without the learner's name: the
+    report is for fixing cards, not for grading students.
+    """
+    rl = review_log
+    answered = (
+        select(
+            rl.c.card_id,
+            func.sum(case((rl.c.scheduled.is_(True), 1), else_=0)).label("reviews"),
+            func.count(func.distinct(rl.c.learner_id)).label("learners"),
+        )
+        .group_by(rl.c.card_id)
+        .subquery("answered")
+    )
+    # A learner's first-ever answer on a card is their lowest log id for it; undo
+    # deletes log rows, so an undone first answer is not counted.
+    first_ids = (
+        select(func.min(rl.c.id).label("id")).group_by(rl.c.learner_id, rl.c.card_id).subquery()
+    )
+    first = (
+        select(
+            rl.c.card_id,
+            func.count().label("first_answers"),
+            func.sum(case((rl.c.quality >= PASS_QUALITY, 1), else_=0)).label("first_passed"),
+        )
+        .select_from(rl.join(first_ids, first_ids.c.id == rl.c.id))
+        .group_by(rl.c.card_id)
+        .subquery("first")
+    )
+    cs = card_states
+    studied = cs.c.last_review.is_not(None)
+    states = (
+        select(
+            cs.c.card_id,
+            func.sum(case((studied, cs.c.ef), else_=0)).label("ef_total"),
+            func.sum(case((studied, 1), else_=0)).label("ef_count"),
+            func.sum(cs.c.lapses).label("lapses"),
+            func.sum(case((cs.c.leech.is_(True), 1), else_=0)).label("leeches"),
+            func.sum(case((cs.c.flagged_at.is_not(None), 1), else_=0)).label("flags"),
+        )
+        .group_by(cs.c.card_id)
+        .subquery("states")
+    )
+    reviews = func.coalesce(answered.c.reviews, 0)
+    query = (
+        select(
+            cards.c.id,
+            decks.c.key.label("deck"),
+            notes.c.key.label("note"),
+            notes.c.type,
+            notes.c.fields,
+            cards.c.ord,
+            reviews.label("reviews"),
+            func.coalesce(answered.c.learners, 0).label("learners"),
+            func.coalesce(first.c.first_answers, 0).label("first_answers"),
+            func.coalesce(first.c.first_passed, 0).label("first_passed"),
+            func.coalesce(states.c.ef_total, 0).label("ef_total"),
+            func.coalesce(states.c.ef_count, 0).label("ef_count"),
+            func.coalesce(states.c.lapses, 0).label("lapses"),
+            func.coalesce(states.c.leeches, 0).label("leeches"),
+        )
+        .select_from(
+            cards.join(notes, notes.c.id == cards.c.note_id)
+            .join(decks, decks.c.id == notes.c.deck_id)
+            .outerjoin(answered, answered.c.card_id == cards.c.id)
+            .outerjoin(first, first.c.card_id == cards.c.id)
+            .outerjoin(states, states.c.card_id == cards.c.id)
+        )
+        .where(
+            cards.c.retired_at.is_(None),
+            notes.c.retired_at.is_(None),
+            or_(reviews >= min_reviews, func.coalesce(states.c.flags, 0) > 0),
+        )
+    )
+    if deck_key is not None:
+        query = query.where(decks.c.key == deck_key)
+    rows = conn.execute(query).all()
+    flags = _flags(conn, [r.id for r in rows])
+    found = [
+        CardStats(
+            card_id=r.id,
+            deck=r.deck,
+            note=r.note,
+            ord=r.ord,
+            type=NoteType(r.type),
+            prompt=_prompt(r.note, r.type, r.fields, r.ord),
+            reviews=int(r.reviews),
+            learners=int(r.learners),
+            first_answers=int(r.first_answers),
+            first_passed=int(r.first_passed),
+            ef_total=int(r.ef_total),
+            ef_count=int(r.ef_count),
+            lapses=int(r.lapses),
+            leeches=int(r.leeches),
+            flags=tuple(flags.get(r.id, ())),
+        )
+        for r in rows
+    ]
+    found.sort(key=CardStats.sort_key)
+    return found
+
+
+def _prompt(key: str, kind: str, fields: Any, ord_: int) -> str:
+    try:
+        return Note(key, NoteType(kind), fields).render(ord_).prompt
+    except (ValueError, KeyError):  # a stored note this version cannot render
+        return ""
+
+
+def _flags(conn: Connection, card_ids: list[int]) -> dict[int, list[Flag]]:
+    found: dict[int, list[Flag]] = {}
+    for start in range(0, len(card_ids), 500):  # bounded IN lists for every database
+        chunk = card_ids[start : start + 500]
+        rows = conn.execute(
+            select(card_states.c.card_id, card_states.c.flagged_at, card_states.c.flag_note)
+            .where(card_states.c.card_id.in_(chunk), card_states.c.flagged_at.is_not(None))
+            .order_by(card_states.c.card_id, card_states.c.flagged_at)
+        )
+        for card_id, at, note in rows:
+            found.setdefault(card_id, []).append(Flag(at, note))
+    return found
+
+
+def deck_exists(conn: Connection, deck_key: str) -> bool:
+    return conn.execute(select(decks.c.id).where(decks.c.key == deck_key)).first() is not None
+
+
+# --- what an import would change ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeckDiff:
+    """An import plan, with each note's type before and after so cards can be named."""
+
+    report: ImportReport
+    new_types: dict[str, NoteType]
+    old_types: dict[str, NoteType]
+
+
+def note_types(conn: Connection, deck_key: str) -> dict[str, NoteType]:
+    """The type of every note (retired ones too) of an imported deck, by note id."""
+    rows = conn.execute(
+        select(notes.c.key, notes.c.type)
+        .join(decks, decks.c.id == notes.c.deck_id)
+        .where(decks.c.key == deck_key)
+    )
+    return {key: NoteType(kind) for key, kind in rows}
+
+
+def learners_per_note(conn: Connection, deck_key: str) -> dict[str, int]:
+    """Learners with progress (a reviewed card) on each note of an imported deck, by note id."""
+    query = (
+        select(notes.c.key, func.count(func.distinct(card_states.c.learner_id)))
+        .select_from(
+            card_states.join(cards, cards.c.id == card_states.c.card_id)
+            .join(notes, notes.c.id == cards.c.note_id)
+            .join(decks, decks.c.id == notes.c.deck_id)
+        )
+        .where(decks.c.key == deck_key, card_states.c.last_review.is_not(None))
+        .group_by(notes.c.key)
+    )
+    return {key: int(n) for key, n in conn.execute(query)}
+
+
+def preview_imports(quiz: Quiz, paths: list[str | Path]) -> list[DeckDiff]:
+    """What importing these files would change, planned exactly as `quiz import` plans it.
+
+    Raises:
+        DeckError: If any file is invalid.
+    """
+    from quiz.services.decks import expand_paths, load_all
+
+    found = []
+    for item in load_all(expand_paths(paths)):
+        # A plan only reads, so it needs no write lock.
+        with quiz.store.read() as conn:
+            report = import_deck(conn, item, quiz.now(), dry_run=True)
+            old = note_types(conn, item.deck.id)
+        found.append(DeckDiff(report, _types(item), old))
+    return found
+
+
+def diff_decks(old: LoadedDeck, new: LoadedDeck) -> DeckDiff:
+    """What importing ``new`` over ``old`` would change, without any learner's database.
+
+    ``old`` is imported into a scratch in-memory database and ``new`` planned
+    against it, so the answer comes from the importer itself. Learner counts are
+    zero; see learners_per_note for real ones.
+    """
+    engine = create_engine("sqlite://")
+    try:
+        metadata.create_all(engine)
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            import_deck(conn, old, now)
+            report = import_deck(conn, new, now, dry_run=True)
+    finally:
+        engine.dispose()
+    return DeckDiff(report, _types(new), _types(old))
+
+
+def _types(loaded: LoadedDeck) -> dict[str, NoteType]:
+    return {n.id: n.type for n in loaded.deck.notes}
