@@ -81,6 +81,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "new": "quiz.commands.authoring:new",
     "preview": "quiz.commands.preview:preview",
     "report": "quiz.commands.report:report",
+    "serve": "quiz.commands.serve:serve",
     "stats": "quiz.commands.stats:stats",
 }
 """Command name -> "module:attribute" of a click command in quiz.commands."""

@@ -1,0 +1,1 @@
+"""Tests that drive `quiz serve` from a real headless Chromium."""

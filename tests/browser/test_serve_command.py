@@ -1,0 +1,66 @@
+"""`quiz serve` without a browser: the per-tab command, the proxy's learner header, bad decks."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from quiz import cli as quiz_cli
+from quiz.cli import Options
+from quiz.commands.serve import child_command, export, header_learner
+from tests.conftest import TINY
+
+
+@pytest.mark.parametrize("name", ["alice", "a.b-c_d", "jo@example.edu", "s001", "x" * 64])
+def test_header_learner_accepts_user_names(name: str) -> None:
+    assert header_learner(name) == name
+    assert header_learner(f"  {name} ") == name
+
+
+@pytest.mark.parametrize(
+    "value", [None, "", " ", "a b", "$(reboot)", "a;b", "../etc", "-rf", "x" * 65, "é"]
+)
+def test_header_learner_refuses_anything_else(value: str | None) -> None:
+    assert header_learner(value) is None
+
+
+def test_the_tab_command_is_shell_safe_and_carries_no_database_url() -> None:
+    command = child_command("o'brien; rm -rf ~", ("tiny", "a b"))
+    assert shlex.split(command) == [
+        sys.executable,
+        "-m",
+        "quiz.commands.serve",
+        "--learner",
+        "o'brien; rm -rf ~",
+        "--",
+        "tiny",
+        "a b",
+    ]
+
+
+def test_database_and_settings_reach_the_tabs_through_the_environment() -> None:
+    environ: dict[str, str] = {"QUIZ_CONFIG": "/etc/quiz.toml"}
+    export(Options("postgresql+psycopg://u:secret@db/quiz", "/srv/quiz", None, "x"), environ)
+    assert environ == {
+        "QUIZ_DB": "postgresql+psycopg://u:secret@db/quiz",
+        "QUIZ_HOME": "/srv/quiz",
+        "QUIZ_CONFIG": "/etc/quiz.toml",
+    }
+
+
+def test_serve_refuses_an_unknown_deck_before_listening(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(quiz_cli.LAZY_COMMANDS, "serve", "quiz.commands.serve:serve")
+    for var in ("QUIZ_DB", "QUIZ_CONFIG", "QUIZ_LEARNER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("QUIZ_HOME", str(tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(quiz_cli.cli, ["import", str(TINY)]).exit_code == 0
+    result = runner.invoke(quiz_cli.cli, ["serve", "--port", "1", "nosuchdeck"])
+    assert result.exit_code == 1
+    assert "no deck with id nosuchdeck" in result.output

@@ -1,0 +1,1 @@
+"""Load tests: a class of learners answering at once on one database."""
