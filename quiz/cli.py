@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from quiz.domain.text import clean
+
 if TYPE_CHECKING:
     from quiz.decks.diagnostics import Diagnostic
     from quiz.paths import Locations
@@ -197,7 +199,7 @@ def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool) -> None:
     for i, r in enumerate(reports):
         verb = "would import" if dry_run else "imported"
         click.echo(
-            f"{verb} {r.deck_key} ({r.title}): {r.count(Change.ADDED)} added, "
+            f"{verb} {r.deck_key} ({clean(r.title)}): {r.count(Change.ADDED)} added, "
             f"{r.count(Change.EDITED)} edited, {r.count(Change.UNCHANGED)} unchanged, "
             f"{r.count(Change.RETIRED)} retired, {r.count(Change.RESTORED)} restored; "
             f"cards +{r.cards_added} -{r.cards_retired}"
@@ -269,7 +271,7 @@ def decks(opts: Options) -> None:
     click.echo(f"{'deck':<{width}}  {'new':>5} {'due':>5} {'redrill':>7} {'cards':>6}  title")
     for r in rows:
         click.echo(
-            f"{r.key:<{width}}  {r.new:>5} {r.due:>5} {r.redrill:>7} {r.cards:>6}  {r.title}"
+            f"{r.key:<{width}}  {r.new:>5} {r.due:>5} {r.redrill:>7} {r.cards:>6}  {clean(r.title)}"
         )
     click.echo(f"today: {today.answers} answer(s); streak {today.streak} day(s)")
 

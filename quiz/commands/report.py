@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from quiz.cli import Options, fail
+from quiz.domain.text import clean
 
 if TYPE_CHECKING:
     from quiz.services.report import CardStats
@@ -121,7 +122,7 @@ def _text(rows: list[CardStats]) -> None:
     for r in rows:
         first = _percent(r)
         ef = "-" if r.average_ef is None else str(r.average_ef)
-        prompt = " ".join(r.prompt.split())
+        prompt = " ".join(clean(r.prompt).split())  # deck text never drives the terminal
         if len(prompt) > _PROMPT_WIDTH:
             prompt = prompt[: _PROMPT_WIDTH - 3] + "..."
         click.echo(
@@ -129,6 +130,8 @@ def _text(rows: list[CardStats]) -> None:
             f"{r.lapses:>6} {r.leeches:>7} {len(r.flags):>5}  {prompt}"
         )
         for flag in r.flags:
-            click.echo(f"{'':<{width}}  flagged {flag.at:%Y-%m-%d}: {flag.note or '(no note)'}")
+            click.echo(
+                f"{'':<{width}}  flagged {flag.at:%Y-%m-%d}: {clean(flag.note) or '(no note)'}"
+            )
     flagged = sum(1 for r in rows if r.flags)
     click.echo(f"{len(rows)} card(s); {flagged} flagged", err=True)

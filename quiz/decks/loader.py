@@ -46,7 +46,7 @@ def load_deck(path: str | FsPath, display_name: str | None = None) -> LoadedDeck
     """
     name = display_name or str(path)
     try:
-        data = FsPath(path).read_bytes() if FsPath(path).stat().st_size <= MAX_FILE_BYTES else None
+        data = _read_bounded(FsPath(path))
     except OSError as exc:
         raise DeckError(
             [_diag(name, Mark(1, 1), "", f"cannot read file: {exc.strerror or exc}")]
@@ -64,6 +64,25 @@ def load_deck(path: str | FsPath, display_name: str | None = None) -> LoadedDeck
             ]
         )
     return load_deck_bytes(data, name)
+
+
+def _read_bounded(path: FsPath) -> bytes | None:
+    """The file's bytes, or None if it is larger than a deck may be.
+
+    Reads at most one byte past the limit, whatever the file claims to be: a
+    symlink to /dev/zero or a FIFO reports size 0 and would otherwise be read
+    until memory runs out.
+
+    Raises:
+        OSError: If it cannot be read, or is not a regular file.
+    """
+    if not path.is_file():
+        if path.exists():
+            raise OSError(f"{path} is not a regular file")
+        path.stat()  # raises FileNotFoundError with the usual message
+    with path.open("rb") as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    return None if len(data) > MAX_FILE_BYTES else data
 
 
 def load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
@@ -141,9 +160,8 @@ def check_deck(path: str | FsPath) -> list[Diagnostic]:
 
 def _parse_quietly(path: str | FsPath) -> Located | None:
     try:
-        if FsPath(path).stat().st_size > MAX_FILE_BYTES:
-            return None
-        return parse(FsPath(path).read_bytes().decode("utf-8-sig"))
+        data = _read_bounded(FsPath(path))
+        return None if data is None else parse(data.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, YamlProblem):
         return None
 

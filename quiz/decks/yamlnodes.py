@@ -84,6 +84,7 @@ def parse(text: str) -> Located:
             large or too deep.
     """
     try:
+        _check_depth(text)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -99,6 +100,32 @@ def parse(text: str) -> Located:
         builder = _Builder(located)
         located.value = builder.build(node, (), 0)
     return located
+
+
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting before composing: the C composer recurses once per level and
+    would overflow the C stack (a crash, not an exception) on a few thousand "[".
+
+    libyaml's event parser keeps its own stack, so walking the events is safe, and
+    costs about a sixth of composing.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                assert mark is not None  # the parser marks every event
+                raise YamlProblem(
+                    Mark(mark.line + 1, mark.column + 1),
+                    f"nested more than {MAX_DEPTH} levels deep",
+                )
+        elif isinstance(event, _CLOSE):
+            depth -= 1
 
 
 def _hint(problem: str, text: str, mark: yaml.Mark | None) -> str:

@@ -117,13 +117,51 @@ def open_store(
         if current != HEAD_REVISION and upgrade:
             if current is not None and path is not None:
                 backup = backup_sqlite(path, now or datetime.now())
-            from quiz.store.migrate import upgrade_to_head  # Alembic only when needed
-
-            upgrade_to_head(store.engine)
+            _upgrade(url)
+    except StoreError:
+        store.dispose()
+        raise
     except (DatabaseError, OperationalError) as exc:
         store.dispose()
         raise StoreError(f"cannot open database {_display(url)}: {_reason(exc)}") from None
     return store, backup
+
+
+def _upgrade(url: str) -> None:
+    """Migrate to the head revision on a connection of its own, made for schema changes.
+
+    Raises:
+        StoreError: If the upgrade left rows pointing at rows that no longer exist.
+    """
+    from quiz.store.migrate import upgrade_to_head  # Alembic only when needed
+
+    engine = make_engine(url)
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # Alembic's batch mode changes a SQLite table by copying it and dropping the
+        # original; with foreign keys on, that DROP cascades and deletes every card
+        # state and log row pointing into the table. SQLite's own recipe for table
+        # changes turns them off and runs foreign_key_check afterwards instead.
+        event.listen(engine, "connect", _foreign_keys_off)
+    try:
+        # Write lock first (BEGIN IMMEDIATE): two quiz processes opening a new file at
+        # once take turns, and the second finds the schema already done, instead of
+        # one failing with "database is locked".
+        upgrade_to_head(engine.execution_options(quiz_write=True))
+        if sqlite:
+            with engine.connect() as conn:
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StoreError(
+                    f"the schema upgrade of {_display(url)} left {len(broken)} row(s) pointing "
+                    "at missing rows; restore the backup quiz made before upgrading"
+                )
+    finally:
+        engine.dispose()
+
+
+def _foreign_keys_off(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.execute("PRAGMA foreign_keys=OFF")
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -162,8 +200,17 @@ def _check_sqlite_file(path: Path) -> None:
 
 
 def backup_sqlite(path: Path, when: datetime) -> Path:
-    """Copy a SQLite database (WAL included, consistently) to a timestamped file beside it."""
-    target = path.with_name(f"{path.name}.backup-{when:%Y%m%dT%H%M%S}")
+    """Copy a SQLite database (WAL included, consistently) to a timestamped file beside it.
+
+    An existing backup is never overwritten: a second backup in the same second
+    (an upgrade, then `quiz doctor` repairing) gets a numbered name instead.
+    """
+    stem = f"{path.name}.backup-{when:%Y%m%dT%H%M%S}"
+    target = path.with_name(stem)
+    number = 1
+    while target.exists():
+        number += 1
+        target = path.with_name(f"{stem}-{number}")
     source = sqlite3.connect(path)
     try:
         dest = sqlite3.connect(target)

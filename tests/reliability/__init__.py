@@ -1,0 +1,1 @@
+"""Reliability tests: crashes, concurrent sessions, migrations, hostile decks, fuzzing."""
