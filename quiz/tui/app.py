@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -15,6 +15,11 @@ from quiz.services.context import Quiz
 from quiz.tui.screens.help import HelpScreen
 from quiz.tui.screens.home import HomeScreen
 from quiz.tui.screens.review import Monotonic, ReviewScreen
+
+if TYPE_CHECKING:
+    from quiz.tui.screens.stats import StatsScreen
+
+    PreviewRequested = StatsScreen.PreviewRequested
 
 
 @runtime_checkable
@@ -53,6 +58,11 @@ class QuizApp(App[None]):
     @on(HomeScreen.StartReview)
     def start_from_home(self, message: HomeScreen.StartReview) -> None:
         self.review(message.deck_keys)
+
+    def on_stats_screen_preview_requested(self, message: PreviewRequested) -> None:
+        from quiz.tui.screens.card_preview import CardPreviewScreen
+
+        self.push_screen(CardPreviewScreen(self.quiz, message.card_id))
 
     def review(self, deck_keys: list[str] | None) -> None:
         self.push_screen(ReviewScreen(self.quiz, deck_keys, monotonic=self.monotonic))

@@ -13,6 +13,7 @@ KEYS: Final[tuple[tuple[str, tuple[KeyHelp, ...]], ...]] = (
         (
             ("enter / space", "Study the selected row (the first row is all decks)"),
             ("r", "Review all decks"),
+            ("s", "Statistics for the selected row"),
             ("↑ ↓", "Select a deck"),
             ("q", "Quit"),
         ),
@@ -40,6 +41,23 @@ KEYS: Final[tuple[tuple[str, tuple[KeyHelp, ...]], ...]] = (
         (
             ("enter / q", "Back to the decks"),
             ("u", "Undo the last answer and go back to it"),
+        ),
+    ),
+    (
+        "Statistics",
+        (
+            ("1 - 5", "Tabs: activity, forecast, cards, topics, hardest cards"),
+            ("enter / p", "Hardest cards: preview the selected card"),
+            ("r", "Refresh"),
+            ("escape / q", "Back"),
+        ),
+    ),
+    (
+        "Card preview",
+        (
+            ("space / enter", "Flip the card"),
+            ("i", "Source, extra notes and tags"),
+            ("escape / q", "Back"),
         ),
     ),
     (

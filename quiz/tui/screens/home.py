@@ -47,6 +47,7 @@ class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,space", "study", "Study selected", priority=True),
         Binding("r", "study_all", "Review all"),
+        Binding("s", "stats", "Statistics"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -136,6 +137,13 @@ class HomeScreen(Screen[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return None if key in (None, ALL) else [str(key)]
 
+    def action_stats(self) -> None:
+        """Statistics for the selected deck (or every deck on the first row)."""
+        from quiz.tui.screens.stats import StatsScreen  # loaded when first shown
+
+        keys = self.selected_keys()
+        self.app.push_screen(StatsScreen(self.quiz, deck=keys[0] if keys else None))
+
     def action_study(self) -> None:
         self.start(self.selected_keys())
 
@@ -160,6 +168,7 @@ class HomeScreen(Screen[None]):
         yield "Review all decks", "Start today's review of every deck", self.action_study_all
         yield "Study selected deck", "Start today's review of the selected row", self.action_study
         yield "Refresh", "Read today's counts again", self.load
+        yield "Statistics", "Reviews, streaks, forecast, retention, weak topics", self.action_stats
 
 
 def short(title: str) -> Text:
