@@ -18,7 +18,14 @@ HEADLESS = [
     "quiz.services.review",
     "quiz.services.overview",
     "quiz.services.decks",
+    "quiz.services.stats",
+    "quiz.services.report",
+    "quiz.services.doctor",
+    "quiz.store.stats_queries",
+    "quiz.charts",
+    "quiz.domain.text",
     "quiz.export",
+    "quiz.export.anki_csv",
     "quiz.cli",
 ]
 
