@@ -177,8 +177,13 @@ def review(opts: Options, decks: tuple[str, ...]) -> None:
     is_flag=True,
     help="Show what would change, note by note, and whose progress it touches; import nothing.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Parse and validate files even when they are byte for byte the last import.",
+)
 @click.pass_obj
-def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool) -> None:
+def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool, force: bool) -> None:
     """Import deck files (or every deck file in a directory), keeping progress."""
     from quiz.decks.diagnostics import DeckError
     from quiz.services.decks import import_files
@@ -192,7 +197,7 @@ def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool) -> None:
                 previews = preview_imports(quiz, list(paths))
                 reports = [p.report for p in previews]
             else:
-                reports = import_files(quiz, list(paths))
+                reports = import_files(quiz, list(paths), force=force)
         except DeckError as exc:
             print_diagnostics(exc.diagnostics)
             fail(f"nothing imported: {_errors(exc.diagnostics)}")

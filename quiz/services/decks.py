@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from quiz.decks.diagnostics import DeckError, Diagnostic, Severity
-from quiz.decks.loader import LoadedDeck, load_deck
 from quiz.domain.notes import Deck, Source
 from quiz.services.context import Quiz
-from quiz.services.importer import ImportReport, import_deck
-from quiz.store.queries import note_from_row
+from quiz.services.importer import ImportReport, import_deck, unchanged_report
+from quiz.store.queries import NOTE_COLUMNS, note_from_row
 from quiz.store.tables import decks, notes
+
+if TYPE_CHECKING:
+    from quiz.decks.loader import LoadedDeck
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -43,6 +46,10 @@ def load_all(paths: list[Path]) -> list[LoadedDeck]:
         DeckError: With all errors of all files, if any file is unusable or two files
             share a deck id.
     """
+    # The loader (YAML, pydantic) is imported when a file is read, not on every start:
+    # a normal start only compares the bundled decks' hashes.
+    from quiz.decks.loader import load_deck
+
     loaded: list[LoadedDeck] = []
     errors: list[Diagnostic] = []
     for path in paths:
@@ -70,17 +77,35 @@ def load_all(paths: list[Path]) -> list[LoadedDeck]:
 
 
 def import_files(
-    quiz: Quiz, paths: list[str | Path], *, dry_run: bool = False
+    quiz: Quiz, paths: list[str | Path], *, dry_run: bool = False, force: bool = False
 ) -> list[ImportReport]:
     """Validate every file, then import each deck in its own transaction.
+
+    A file that is byte for byte the one its deck was last imported from is not parsed
+    again (unless ``force``): importing it would change nothing, and parsing is most of
+    an import's time (seconds for a 10,000-note deck). Its report, every live note
+    unchanged, comes from the database.
 
     Raises:
         DeckError: If any file is invalid; then nothing is imported.
     """
-    loaded = load_all(expand_paths(paths))
+    files = expand_paths(paths)
+    same = {} if force else _imported_unchanged(quiz, files)
+    loaded = {item.path: item for item in load_all([f for f in files if f not in same])}
+    _check_unchanged_owners(files, same, loaded)
     reports = []
-    for item in loaded:
+    for path in files:
         with quiz.store.write() as conn:
+            if path in same:
+                reports.append(unchanged_report(conn, same[path][0], dry_run=dry_run))
+                if not dry_run:
+                    conn.execute(
+                        update(decks)
+                        .where(decks.c.id == same[path][0])
+                        .values(source_path=str(path.resolve()), imported_at=quiz.now())
+                    )
+                continue
+            item = loaded[str(path)]
             reports.append(
                 import_deck(
                     conn,
@@ -93,6 +118,53 @@ def import_files(
     return reports
 
 
+def _imported_unchanged(quiz: Quiz, files: list[Path]) -> dict[Path, tuple[int, str]]:
+    """Files whose bytes are those their deck was last imported from: path -> (id, key)."""
+    digests: dict[Path, str] = {}
+    for path in files:
+        try:
+            digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue  # the loader reports it
+    if not digests:
+        return {}
+    with quiz.store.read() as conn:
+        known = {
+            row.file_sha256: (int(row.id), str(row.key))
+            for row in conn.execute(
+                select(decks.c.id, decks.c.key, decks.c.file_sha256).where(
+                    decks.c.file_sha256.in_(set(digests.values()))
+                )
+            )
+        }
+    return {path: known[d] for path, d in digests.items() if d in known}
+
+
+def _check_unchanged_owners(
+    files: list[Path], same: dict[Path, tuple[int, str]], loaded: dict[str, LoadedDeck]
+) -> None:
+    """Refuse two files for one deck id when one of them was not parsed (load_all checks
+    the parsed ones against each other)."""
+    owners: dict[str, str] = {}
+    errors: list[Diagnostic] = []
+    for path in files:
+        key = same[path][1] if path in same else loaded[str(path)].deck.id
+        if key in owners and (path in same or Path(owners[key]) in same):
+            errors.append(
+                Diagnostic(
+                    str(path),
+                    1,
+                    1,
+                    Severity.ERROR,
+                    "deck.id",
+                    f"deck id {key!r} is also used by {owners[key]}",
+                )
+            )
+        owners.setdefault(key, str(path))
+    if errors:
+        raise DeckError(errors)
+
+
 def bundled_paths() -> list[Path]:
     """The decks that ship inside the package."""
     root = resources.files("quiz.bundled")
@@ -102,19 +174,28 @@ def bundled_paths() -> list[Path]:
 
 
 def sync_bundled(quiz: Quiz) -> list[ImportReport]:
-    """Import bundled decks that are missing or changed since they were last imported.
+    """Import bundled decks that are missing, or changed since quiz last imported them.
 
-    Only the file hash is compared on a normal start, so this costs a few
-    milliseconds unless a new version of quiz brought a new deck.
+    A deck the learner or instructor imported from another file under the same
+    id is theirs: the bundled copy never overwrites it. On a normal start only
+    file hashes are compared, so this costs a few milliseconds.
     """
+    from quiz.decks.loader import load_deck
+
     with quiz.store.read() as conn:
-        known_hashes = set(conn.execute(select(decks.c.file_sha256)).scalars())
+        rows = conn.execute(select(decks.c.key, decks.c.source_path, decks.c.file_sha256)).all()
+    by_key = {r.key: r for r in rows}
     reports = []
     for path in bundled_paths():
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest in known_hashes:
+        if digest in {r.file_sha256 for r in rows}:
             continue
-        reports.extend(import_files(quiz, [path]))
+        loaded = load_deck(path)
+        current = by_key.get(loaded.deck.id)
+        if current is not None and current.source_path != str(path.resolve()):
+            continue
+        with quiz.store.write() as conn:
+            reports.append(import_deck(conn, loaded, quiz.now(), source_path=str(path.resolve())))
     return reports
 
 
@@ -125,7 +206,7 @@ def deck_from_db(quiz: Quiz, key: str) -> Deck | None:
         if row is None:
             return None
         note_rows = conn.execute(
-            select(notes)
+            select(*NOTE_COLUMNS)  # not the whole row: the hash and bookkeeping are not needed
             .where(notes.c.deck_id == row.id, notes.c.retired_at.is_(None))
             .order_by(notes.c.position)
         ).all()

@@ -12,14 +12,16 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from quiz.decks.loader import LoadedDeck
 from quiz.domain.notes import Deck, Note
 from quiz.store.queries import inserted_id
 from quiz.store.tables import card_states, cards, decks, note_tags, notes
+
+if TYPE_CHECKING:  # the loader (YAML, pydantic) is not needed to apply an import
+    from quiz.decks.loader import LoadedDeck
 
 
 class Change(StrEnum):
@@ -181,6 +183,27 @@ def _existing_notes(conn: Connection, deck_id: int) -> dict[str, _Existing]:
     for c in card_rows:
         by_id[c.note_id].cards[c.ord] = (c.id, c.retired_at is not None)
     return found
+
+
+def unchanged_report(
+    conn: Connection, deck_id: int, *, dry_run: bool = False
+) -> ImportReport:
+    """The report of re-importing, unchanged, the very file a deck was last imported from.
+
+    Every live note is unchanged and nothing is written: what ``import_deck`` would find
+    and do, read from the database without parsing the file again.
+    """
+    deck = conn.execute(select(decks.c.key, decks.c.title).where(decks.c.id == deck_id)).one()
+    learners = _learners_per_note(conn, deck_id)
+    rows = conn.execute(
+        select(notes.c.id, notes.c.key)
+        .where(notes.c.deck_id == deck_id, notes.c.retired_at.is_(None))
+        .order_by(notes.c.position)
+    )
+    changes = [
+        NoteChange(key, Change.UNCHANGED, learners=learners.get(nid, 0)) for nid, key in rows
+    ]
+    return ImportReport(deck.key, deck.title, False, changes, dry_run)
 
 
 def _learners_per_note(conn: Connection, deck_id: int) -> dict[int, int]:

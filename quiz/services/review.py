@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import Connection, select, update
 
@@ -107,12 +108,7 @@ class ReviewSession:
             return None
         with self.quiz.store.read() as conn:
             info = self._info(conn, card_id)
-            row = conn.execute(
-                select(card_states).where(
-                    card_states.c.learner_id == self.quiz.learner_id,
-                    card_states.c.card_id == card_id,
-                )
-            ).first()
+            row = queries.get_state_row(conn, self.quiz.learner_id, card_id)
         state = queries.state_from_row(row)
         flagged = row is not None and row.flagged_at is not None
         return StudyCard(info, state, sm2.is_repeat(state, self.quiz.today()), flagged)
@@ -312,14 +308,14 @@ def plan_day(conn: Connection, quiz: Quiz, deck_keys: list[str] | None = None) -
     seen_notes = queries.notes_studied_today(conn, quiz.learner_id, today)
     reviews: list[queries.QueueItem] = []
     fresh: list[queries.QueueItem] = []
+    # The due cards of every chosen deck come in one query (in each deck's own order),
+    # then each deck takes its share; notes belong to one deck, so the decks' sibling
+    # checks do not interact and the result is the same as a query per deck.
+    due_by_deck = _due_by_deck(conn, quiz, chosen, done, seen_notes, today)
     for deck in chosen:
         limits = quiz.settings.limits_for(deck.key)
         day = done.get(deck.id, queries.DayDone())
-        reviews += _take(
-            queries.due_reviews(conn, quiz.learner_id, deck.id, today),
-            limits.reviews_per_day - day.reviews,
-            seen_notes,
-        )
+        reviews += _take(due_by_deck[deck.id], limits.reviews_per_day - day.reviews, seen_notes)
     # Most overdue first across decks too; the sort is stable, so deck order breaks ties.
     reviews.sort(key=lambda item: item.due or today)
     for deck in chosen:
@@ -332,6 +328,41 @@ def plan_day(conn: Connection, quiz: Quiz, deck_keys: list[str] | None = None) -
         )
     drill = queries.redrill_cards(conn, quiz.learner_id, [d.id for d in chosen], today)
     return DayPlan(reviews, fresh, drill)
+
+
+def _due_by_deck(
+    conn: Connection,
+    quiz: Quiz,
+    chosen: list[queries.DeckRow],
+    done: dict[int, queries.DayDone],
+    studied_today: set[int],
+    today: date,
+) -> dict[int, list[queries.QueueItem]]:
+    """Each deck's due reviews in its own order, read only as far as ``_take`` can use them.
+
+    ``_take`` keeps the first ``limit`` distinct notes not studied today, so once a deck
+    has shown that many, nothing later can be taken and a large backlog is not read on.
+    """
+    want: dict[int, int] = {}
+    for deck in chosen:
+        limit = quiz.settings.limits_for(deck.key).reviews_per_day
+        want[deck.id] = limit - done.get(deck.id, queries.DayDone()).reviews
+    found: dict[int, list[queries.QueueItem]] = {deck.id: [] for deck in chosen}
+    eligible: dict[int, set[int]] = {deck.id: set() for deck in chosen}
+    open_decks = {deck_id for deck_id, n in want.items() if n > 0}
+    if not open_decks:
+        return found
+    for item in queries.due_reviews_in(conn, quiz.learner_id, sorted(open_decks), today):
+        if item.deck_id not in open_decks:
+            continue
+        found[item.deck_id].append(item)
+        if item.note_id not in studied_today:
+            eligible[item.deck_id].add(item.note_id)
+            if len(eligible[item.deck_id]) >= want[item.deck_id]:
+                open_decks.discard(item.deck_id)
+                if not open_decks:
+                    break
+    return found
 
 
 def _take(

@@ -122,3 +122,12 @@ def test_suspended_and_unsuspend(home: Path) -> None:
     assert result.exit_code == 1
     assert "no card 'tiny:nope'" in result.output
     assert run("unsuspend", "tiny:capital").output.strip() == "unsuspended 0 card(s)"
+
+
+def test_reimporting_an_unchanged_file_skips_parsing_unless_forced(home: Path) -> None:
+    run("import", str(TINY))
+    again = run("import", str(TINY))
+    assert "0 added, 0 edited, 4 unchanged" in again.output
+    forced = run("import", "--force", str(TINY))
+    assert forced.exit_code == 0
+    assert "0 added, 0 edited, 4 unchanged" in forced.output

@@ -144,3 +144,43 @@ def test_directories_import_their_top_level_deck_files(quiz: Quiz, tmp_path: Pat
     (tmp_path / "facts" / "not-a-deck.yaml").write_text("facts: []\n")
     [report] = import_files(quiz, [tmp_path])
     assert report.deck_key == "tiny"
+
+
+def test_bundled_decks_import_once_and_never_overwrite_an_instructors_copy(
+    quiz: Quiz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quiz.services import decks as deck_service
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    shipped = edited(bundle, {}, "tiny.yaml")
+    monkeypatch.setattr(deck_service, "bundled_paths", lambda: [shipped])
+    assert [r.deck_key for r in deck_service.sync_bundled(quiz)] == ["tiny"]
+    assert deck_service.sync_bundled(quiz) == []  # unchanged: nothing to do
+    # a new version of quiz ships an edited deck: it is re-imported, keeping progress
+    shipped.write_text(shipped.read_text().replace("back: Paris", "back: Paris (France)"))
+    [report] = deck_service.sync_bundled(quiz)
+    assert [n.key for n in report.changed] == ["capital"]
+    # an instructor imports their own version under the same id: the bundle leaves it alone
+    own = edited(tmp_path, {"back: Paris": "back: Lutetia"}, "mine.yaml")
+    import_files(quiz, [own])
+    shipped.write_text(shipped.read_text().replace("(France)", "(FR)"))
+    assert deck_service.sync_bundled(quiz) == []
+    with quiz.store.read() as conn:
+        fields = conn.execute(select(notes.c.fields).where(notes.c.key == "capital")).scalar()
+    assert fields["back"] == "Lutetia"
+
+
+def test_an_unchanged_file_is_not_parsed_again_unless_forced(
+    quiz: Quiz, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quiz.decks.loader as loader
+
+    import_files(quiz, [TINY])
+    calls: list[object] = []
+    real = loader.load_deck
+    monkeypatch.setattr(loader, "load_deck", lambda *a, **k: calls.append(a) or real(*a, **k))
+    [report] = import_files(quiz, [TINY])
+    assert calls == [] and report.count(Change.UNCHANGED) == 4
+    [forced] = import_files(quiz, [TINY], force=True)
+    assert len(calls) == 1 and forced.count(Change.UNCHANGED) == 4
