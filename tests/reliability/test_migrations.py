@@ -5,11 +5,11 @@ migrations themselves (``upgrade_to_head(engine, revision)``), fills it with
 raw SQL written for that revision, opens it with the current quiz and checks
 that every row of every table survived.
 
-Only revision 0001 exists yet, so to exercise a real upgrade the second test
-copies the migrations to a temporary directory, adds a test-only revision
+To exercise an upgrade that rebuilds tables, the later tests
+copy the migrations to a temporary directory, add a test-only revision
 that rebuilds the ``cards`` and ``learners`` tables (what Alembic's batch mode
 does on SQLite for most column changes, and the riskiest thing a migration
-can do there), and points quiz at the copy. The real migrations are not touched.
+can do there), and point quiz at the copy. The real migrations are not touched.
 """
 
 from __future__ import annotations
@@ -143,7 +143,10 @@ def _insert(conn: sqlite3.Connection, table: str, **values: object) -> None:
     conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(values.values()))
 
 
-FILLERS: dict[str, Callable[[sqlite3.Connection], None]] = {"0001": _fill_0001}
+FILLERS: dict[str, Callable[[sqlite3.Connection], None]] = {
+    "0001": _fill_0001,
+    "0002": _fill_0001,  # 0002 only added an index: the rows are 0001's
+}
 """How to fill a database at each released revision; a new migration needs an entry here."""
 
 
@@ -231,15 +234,18 @@ def test_a_database_of_each_released_revision_opens_with_every_row(
         quiz.close()
 
 
-REBUILD = '''"""Test only: rebuild cards and learners, as batch mode does on SQLite."""
+NEXT = f"{int(HEAD_REVISION) + 1:04d}"
+"""The test-only revision after the real head."""
+
+REBUILD = f'''"""Test only: rebuild cards and learners, as batch mode does on SQLite."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "{NEXT}"
+down_revision = "{HEAD_REVISION}"
 branch_labels = None
 depends_on = None
 
@@ -257,13 +263,13 @@ def downgrade() -> None:
 
 
 def _install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str) -> str:
-    """Make quiz believe a revision 0002 exists, in a copy of the migrations directory."""
+    """Make quiz believe a revision after the head exists, in a copy of the migrations."""
     copy = tmp_path / "migrations"
     shutil.copytree(migrate_module.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "0002_test_only.py").write_text(source, encoding="utf-8")
+    (copy / "versions" / f"{NEXT}_test_only.py").write_text(source, encoding="utf-8")
     monkeypatch.setattr(migrate_module, "MIGRATIONS", copy)
-    monkeypatch.setattr(engine_module, "HEAD_REVISION", "0002")
-    return "0002"
+    monkeypatch.setattr(engine_module, "HEAD_REVISION", NEXT)
+    return NEXT
 
 
 @pytest.fixture
@@ -282,7 +288,7 @@ def test_an_upgrade_that_leaves_dangling_rows_is_reported_with_the_backup(
     )
     _install(tmp_path, monkeypatch, buggy)
     path = tmp_path / "quiz.sqlite3"
-    old = build(path, "0001")
+    old = build(path, HEAD_REVISION)
     with pytest.raises(StoreError, match=r"left \d+ row\(s\) pointing at missing rows"):
         open_store(f"sqlite:///{path}", now=datetime(2026, 11, 22, 9, 30))
     [backup] = tmp_path.glob("quiz.sqlite3.backup-*")
@@ -293,12 +299,12 @@ def test_upgrading_backs_up_first_and_a_table_rebuild_keeps_all_progress(
     tmp_path: Path, next_revision: str
 ) -> None:
     path = tmp_path / "quiz.sqlite3"
-    old = build(path, "0001")
+    old = build(path, HEAD_REVISION)
     store, backup = open_store(f"sqlite:///{path}", now=datetime(2026, 11, 22, 9, 30))
     store.dispose()
     # The backup is the old file, complete, beside it and named by the time of the upgrade.
     assert backup == tmp_path / "quiz.sqlite3.backup-20261122T093000"
-    assert revision_of(backup) == "0001"
+    assert revision_of(backup) == HEAD_REVISION
     assert snapshot(backup) == old
     # The upgraded file has every card state and log row (rebuilding `cards` must not
     # cascade-delete the rows that reference it).
@@ -312,7 +318,7 @@ def test_the_cli_says_where_the_backup_is(
     tmp_path: Path, next_revision: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "quiz.sqlite3"
-    build(path, "0001")
+    build(path, HEAD_REVISION)
     monkeypatch.setenv("QUIZ_DB", f"sqlite:///{path}")
     monkeypatch.setenv("QUIZ_HOME", str(tmp_path))
     result = CliRunner().invoke(cli, ["suspended"])
@@ -320,4 +326,4 @@ def test_the_cli_says_where_the_backup_is(
     backups = list(tmp_path.glob("quiz.sqlite3.backup-*"))
     assert len(backups) == 1
     assert f"database upgraded; the old version is saved at {backups[0]}" in result.output
-    assert revision_of(backups[0]) == "0001"
+    assert revision_of(backups[0]) == HEAD_REVISION
