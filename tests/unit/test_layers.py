@@ -67,3 +67,13 @@ def test_cli_help_imports_no_database_or_ui_code() -> None:
         print(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy}))
     """)
     assert out == "[]"
+
+
+def test_opening_the_app_does_not_load_the_deck_validator() -> None:
+    # Start-up: pydantic and the YAML loader are only needed to import decks.
+    out = run("""
+        import sys
+        import quiz.services.review, quiz.services.overview, quiz.services.decks, quiz.tui.app
+        print(sorted(m for m in ("pydantic", "quiz.decks.loader", "yaml") if m in sys.modules))
+    """)
+    assert out == "[]"
