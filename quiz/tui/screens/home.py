@@ -15,9 +15,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
+from quiz.charts import duration
 from quiz.services.context import Quiz
 from quiz.services.overview import DeckOverview, Today, deck_overview, today_progress
-from quiz.tui.screens.summary import duration
 from quiz.tui.text import clean, plain
 
 ALL = "*"

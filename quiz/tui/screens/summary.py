@@ -12,22 +12,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from quiz.charts import duration
 from quiz.services.review import Summary
 from quiz.tui.text import plain
 
 SummaryResult = Literal["home", "undo"]
-
-
-def duration(seconds: float) -> str:
-    """Seconds as '45 s', '3 min 5 s' or '1 h 2 min'."""
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
 
 
 def figures(summary: Summary) -> Text:
