@@ -33,7 +33,7 @@ from quiz.domain.days import study_day
 from quiz.domain.notes import Note, NoteType, SourceRef
 from quiz.domain.sm2 import CardState
 from quiz.services.context import local_timezone
-from quiz.services.importer import content_hash
+from quiz.services.importer import content_hash, note_values
 from quiz.store.engine import open_store
 from quiz.store.queries import ensure_learner
 from quiz.store.tables import card_states, cards, decks, note_tags, notes, review_log
@@ -439,18 +439,7 @@ def build_quiz_store(
                         {
                             "id": note_id,
                             "deck_id": deck_id,
-                            "key": note.id,
-                            "type": str(note.type),
-                            "position": position,
-                            "fields": dict(note.fields),
-                            "tags": list(note.tags),
-                            "source_id": note.source.source if note.source else None,
-                            "source_section": note.source.section if note.source else None,
-                            "extra": note.extra,
-                            "facts": [],
-                            "reset_token": None,
-                            "content_hash": content_hash(note),
-                            "retired_at": None,
+                            **note_values(note, position, content_hash(note)),
                         }
                     )
                     tag_rows.extend(

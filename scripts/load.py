@@ -33,7 +33,6 @@ import tempfile
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 from quiz.domain import sm2
 from quiz.domain.sm2 import CardState
@@ -49,6 +48,7 @@ from quiz.services import Quiz
 from quiz.services.decks import import_files
 from quiz.services.review import ReviewSession
 from quiz.store.queries import state_from_row
+from quiz.store.scratch import postgres_schema
 from quiz.store.tables import card_states, learners, review_log
 
 QUALITIES = (1, 3, 4, 5)
@@ -282,9 +282,7 @@ def audit(url: str, result: LoadResult) -> list[str]:
                 ).all()
             )
             rows = conn.execute(
-                select(review_log)
-                .where(review_log.c.learner_id.in_(ids))
-                .order_by(review_log.c.id)
+                select(review_log).where(review_log.c.learner_id.in_(ids)).order_by(review_log.c.id)
             ).all()
             states = conn.execute(
                 select(card_states).where(card_states.c.learner_id.in_(ids))
@@ -334,22 +332,6 @@ def _scheduling(state: CardState) -> tuple[Any, ...]:
     return tuple(getattr(state, n) for n in (*_LOGGED, "last_review"))
 
 
-@contextmanager
-def postgres_schema(server_url: str) -> Iterator[str]:
-    """A new, empty schema on a PostgreSQL server, dropped afterwards; yields its URL."""
-    schema = f"load_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in server_url else "?"
-    try:
-        yield f"{server_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 def row(backend: str, result: LoadResult) -> str:
     return (
         f"| {backend} | {result.learners} | {len(result.acks)} | {len(result.errors)} "
@@ -390,7 +372,7 @@ def main() -> int:
         if not args.no_sqlite:
             backends.append(("SQLite (WAL)", _sqlite(Path(tmp))))
         if args.postgres:
-            backends.append(("PostgreSQL", postgres_schema(args.postgres)))
+            backends.append(("PostgreSQL", postgres_schema(args.postgres, prefix="load")))
         for backend, where in backends:
             with where as url:
                 prepare(url, deck)

@@ -220,7 +220,8 @@ def _learners_per_note(conn: Connection, deck_id: int) -> dict[int, int]:
     return {int(n): int(c) for n, c in conn.execute(query)}
 
 
-def _note_values(note: Note, position: int, digest: str) -> dict[str, Any]:
+def note_values(note: Note, position: int, digest: str) -> dict[str, Any]:
+    """The notes-table row of a note (without its deck and id)."""
     return {
         "key": note.id,
         "type": str(note.type),
@@ -267,7 +268,7 @@ def _apply(
     changes = {c.key: c for c in report.notes}
     new_rows, updates = [], []
     for position, note in enumerate(deck.notes):
-        values = _note_values(note, position, hashes[note.id])
+        values = note_values(note, position, hashes[note.id])
         old = existing.get(note.id)
         if old is None:
             new_rows.append({"deck_id": deck_id, **values})
