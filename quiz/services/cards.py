@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
 from quiz.domain.notes import CardFace, Source
 from quiz.store.queries import note_from_row
 from quiz.store.tables import cards, decks, notes
+
+if TYPE_CHECKING:
+    from quiz.services.context import Quiz
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,12 @@ def load_cards(conn: Connection, card_ids: list[int]) -> dict[int, CardInfo]:
             note.tags,
         )
     return found
+
+
+def card_info(quiz: Quiz, card_id: int) -> CardInfo | None:
+    """One card as a learner sees it, in its own read transaction (None if it is gone)."""
+    with quiz.store.read() as conn:
+        return load_card(conn, card_id)
 
 
 def load_card(conn: Connection, card_id: int) -> CardInfo | None:

@@ -126,3 +126,6 @@ def test_tui_never_imports_the_store_or_sqlalchemy() -> None:
                 names = [node.module]
             for name in names:
                 assert not name.startswith(("sqlalchemy", "quiz.store")), (path, name)
+            # Nor does it open transactions itself: screens ask the services.
+            if isinstance(node, ast.Attribute) and node.attr == "store":
+                raise AssertionError(f"{path}:{node.lineno} uses the store directly")

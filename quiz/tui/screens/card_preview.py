@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from quiz.services.cards import CardInfo, load_card
+from quiz.services.cards import CardInfo, card_info
 from quiz.services.context import Quiz
 from quiz.tui.widgets.card_view import CardDisplay, CardView
 
@@ -47,8 +47,7 @@ class CardPreviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="card-preview")
     def load(self) -> None:
-        with self.quiz.store.read() as conn:
-            self.post_message(self.Loaded(load_card(conn, self.card_id)))
+        self.post_message(self.Loaded(card_info(self.quiz, self.card_id)))
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
