@@ -636,7 +636,7 @@ def _copy_states(
             "join notes n on n.id = c.note_id join decks d on d.id = n.deck_id "
             "where d.key like 'bench-%'"
         )
-        from quiz.export.anki_csv import anki_guid
+        from quiz.export.anki_text import anki_guid
 
         for card_id, deck_key, note_key, note_type, ord_ in src.execute(query):
             anki_id = anki_cards.get((anki_guid(deck_key, note_key), _anki_ord(note_type, ord_)))

@@ -26,14 +26,8 @@ from hypothesis import strategies as st
 from quiz.decks.loader import load_deck
 from quiz.domain import cloze
 from quiz.domain.notes import Deck, Note, NoteType, Source, SourceRef
-from quiz.export.anki_csv import (
-    ExportSummary,
-    Separator,
-    anki_guid,
-    anki_rows,
-    html_text,
-    write_anki_csv,
-)
+from quiz.export.anki_csv import ExportSummary, Separator, anki_rows, write_anki_csv
+from quiz.export.anki_text import anki_guid, html_text
 
 if TYPE_CHECKING:
     # Only for annotations: importing anki.cards before anki.collection is circular.
