@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from quiz.decks.diagnostics import DeckError, Diagnostic, Severity
-from quiz.domain.notes import Deck, Source
+from quiz.domain.notes import Deck
 from quiz.services.context import Quiz
+from quiz.services.export import decks_from_db
 from quiz.services.importer import ImportReport, import_deck, unchanged_report
-from quiz.store.queries import NOTE_COLUMNS, note_from_row
-from quiz.store.tables import decks, notes
+from quiz.store.tables import decks
 
 if TYPE_CHECKING:
     from quiz.decks.loader import LoadedDeck
@@ -91,7 +91,27 @@ def import_files(
     """
     files = expand_paths(paths)
     same = {} if force else _imported_unchanged(quiz, files)
-    loaded = {item.path: item for item in load_all([f for f in files if f not in same])}
+    to_load = [f for f in files if f not in same]
+    if not to_load:
+        return _import_loaded(quiz, files, same, {}, dry_run)
+    from quiz.decks.loader import paused_gc
+
+    # The loaded decks and the rows made from them are a few hundred thousand objects:
+    # see `paused_gc` for why the collector waits until the import is done.
+    with paused_gc():
+        loaded = {item.path: item for item in load_all(to_load)}
+        return _import_loaded(quiz, files, same, loaded, dry_run)
+
+
+def _import_loaded(
+    quiz: Quiz,
+    files: list[Path],
+    same: dict[Path, tuple[int, str]],
+    loaded: dict[str, LoadedDeck],
+    dry_run: bool,
+) -> list[ImportReport]:
+    """Import each file in its own transaction: a report from the database for the files
+    in ``same``, a real import of the parsed ones."""
     _check_unchanged_owners(files, same, loaded)
     reports = []
     for path in files:
@@ -180,8 +200,6 @@ def sync_bundled(quiz: Quiz) -> list[ImportReport]:
     id is theirs: the bundled copy never overwrites it. On a normal start only
     file hashes are compared, so this costs a few milliseconds.
     """
-    from quiz.decks.loader import load_deck
-
     with quiz.store.read() as conn:
         rows = conn.execute(select(decks.c.key, decks.c.source_path, decks.c.file_sha256)).all()
     by_key = {r.key: r for r in rows}
@@ -190,6 +208,10 @@ def sync_bundled(quiz: Quiz) -> list[ImportReport]:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest in {r.file_sha256 for r in rows}:
             continue
+        # Only now: the loader and pydantic are a fifth of start-up, and unneeded when
+        # nothing changed.
+        from quiz.decks.loader import load_deck
+
         loaded = load_deck(path)
         current = by_key.get(loaded.deck.id)
         if current is not None and current.source_path != str(path.resolve()):
@@ -201,21 +223,4 @@ def sync_bundled(quiz: Quiz) -> list[ImportReport]:
 
 def deck_from_db(quiz: Quiz, key: str) -> Deck | None:
     """Rebuild an imported deck (live notes only) from the database."""
-    with quiz.store.read() as conn:
-        row = conn.execute(select(decks).where(decks.c.key == key)).first()
-        if row is None:
-            return None
-        note_rows = conn.execute(
-            select(*NOTE_COLUMNS)  # not the whole row: the hash and bookkeeping are not needed
-            .where(notes.c.deck_id == row.id, notes.c.retired_at.is_(None))
-            .order_by(notes.c.position)
-        ).all()
-    return Deck(
-        id=row.key,
-        title=row.title,
-        description=row.description,
-        version=row.version,
-        sources=tuple(Source(s["id"], s.get("title", s["id"]), s.get("url")) for s in row.sources),
-        tags=tuple(row.tags),
-        notes=tuple(note_from_row(r) for r in note_rows),
-    )
+    return decks_from_db(quiz, [key]).get(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -85,8 +86,12 @@ def content_hash(note: Note) -> str:
         "extra": note.extra,
         "facts": list(note.facts),
     }
-    encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    return hashlib.sha256(_HASH_JSON.encode(payload).encode()).hexdigest()
+
+
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+"""`json.dumps(..., sort_keys=True, ensure_ascii=False)` without building an encoder per
+call: the same text, so hashes stored by earlier versions still match."""
 
 
 @dataclass
@@ -170,24 +175,22 @@ def _existing_notes(conn: Connection, deck_id: int) -> dict[str, _Existing]:
             notes.c.reset_token,
         ).where(notes.c.deck_id == deck_id)
     )
-    for r in rows:
-        item = _Existing(
-            r.id, r.content_hash, r.position, r.retired_at is not None, r.reset_token, {}
-        )
-        found[r.key] = by_id[r.id] = item
+    # Rows are unpacked as tuples: a deck has tens of thousands of notes and cards, and
+    # looking columns up by name on each row costs more than the query.
+    for note_id, key, digest, position, retired_at, reset_token in rows:
+        item = _Existing(note_id, digest, position, retired_at is not None, reset_token, {})
+        found[key] = by_id[note_id] = item
     card_rows = conn.execute(
         select(cards.c.id, cards.c.note_id, cards.c.ord, cards.c.retired_at)
         .join(notes, notes.c.id == cards.c.note_id)
         .where(notes.c.deck_id == deck_id)
     )
-    for c in card_rows:
-        by_id[c.note_id].cards[c.ord] = (c.id, c.retired_at is not None)
+    for card_id, note_id, ord_, retired_at in card_rows:
+        by_id[note_id].cards[ord_] = (card_id, retired_at is not None)
     return found
 
 
-def unchanged_report(
-    conn: Connection, deck_id: int, *, dry_run: bool = False
-) -> ImportReport:
+def unchanged_report(conn: Connection, deck_id: int, *, dry_run: bool = False) -> ImportReport:
     """The report of re-importing, unchanged, the very file a deck was last imported from.
 
     Every live note is unchanged and nothing is written: what ``import_deck`` would find
@@ -303,15 +306,17 @@ def _apply(
         deck,
         ids,
         {c.key for c in report.notes if c.change in {Change.ADDED, Change.EDITED, Change.RESTORED}},
+        existing,
     )
     _sync_cards(conn, deck, ids, existing, report, now)
 
 
-def _sync_tags(conn: Connection, deck: Deck, ids: dict[str, int], touched: set[str]) -> None:
-    note_ids = [ids[n.id] for n in deck.notes if n.id in touched]
-    if not note_ids:
-        return
-    for chunk in _chunks(note_ids):
+def _sync_tags(
+    conn: Connection, deck: Deck, ids: dict[str, int], touched: set[str], existing: Container[str]
+) -> None:
+    """Rewrite the tag rows of the touched notes; only those that existed can have any."""
+    stale = [ids[n.id] for n in deck.notes if n.id in touched and n.id in existing]
+    for chunk in _chunks(stale):
         conn.execute(delete(note_tags).where(note_tags.c.note_id.in_(chunk)))
     rows = [
         {"note_id": ids[n.id], "tag": t}
@@ -343,7 +348,9 @@ def _sync_cards(
             if old is not None and ord_ in old.cards:
                 revive.append(old.cards[ord_][0])
             else:
-                add.append({"note_id": ids[note.id], "ord": ord_, "retired_at": None})
+                # retired_at is left out (NULL): binding None would run its type's
+                # processor once per card for nothing.
+                add.append({"note_id": ids[note.id], "ord": ord_})
         if old is not None:
             retire.extend(old.cards[o][0] for o in change.cards_retired)
             if change.reset:

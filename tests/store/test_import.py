@@ -184,3 +184,62 @@ def test_an_unchanged_file_is_not_parsed_again_unless_forced(
     assert calls == [] and report.count(Change.UNCHANGED) == 4
     [forced] = import_files(quiz, [TINY], force=True)
     assert len(calls) == 1 and forced.count(Change.UNCHANGED) == 4
+
+
+def tags_of(quiz: Quiz, key: str) -> list[str]:
+    with quiz.store.read() as conn:
+        rows = conn.execute(
+            select(note_tags.c.tag)
+            .join(notes, notes.c.id == note_tags.c.note_id)
+            .where(notes.c.key == key)
+            .order_by(note_tags.c.tag)
+        )
+        return list(rows.scalars())
+
+
+def test_tag_rows_follow_edits_and_restores(quiz: Quiz, tmp_path: Path) -> None:
+    import_files(quiz, [TINY])
+    assert tags_of(quiz, "water") == ["chem"]
+    retag = edited(tmp_path, {"tags: [geo::europe]": "tags: [geo::france, travel]"})
+    import_files(quiz, [retag])
+    assert tags_of(quiz, "capital") == ["geo::france", "travel"]
+    assert tags_of(quiz, "water") == ["chem"]  # untouched notes keep their rows
+    gone = edited(tmp_path, {"  - id: water\n": "  - id: water-b\n"}, "gone.yaml")
+    import_files(quiz, [gone])
+    water_tags = '    tags: [chem]\n    source: {id: book, section: "Ch. 2"}'
+    back = edited(tmp_path, {water_tags: water_tags.replace("chem", "h2o")}, "back.yaml")
+    import_files(quiz, [back])
+    assert tags_of(quiz, "water") == ["h2o"]  # restored with the file's tags
+    assert count(quiz, note_tags) == 5
+
+
+def test_import_leaves_the_garbage_collector_on(quiz: Quiz, tmp_path: Path) -> None:
+    import gc
+
+    import_files(quiz, [TINY])
+    assert gc.isenabled()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("deck: {id: bad, title: Bad}\nnotes:\n  - {id: x, type: basic, front: q}\n")
+    with pytest.raises(DeckError):
+        import_files(quiz, [bad])
+    assert gc.isenabled()
+
+
+def test_content_hash_is_the_one_earlier_versions_stored() -> None:
+    import hashlib
+    import json
+
+    from quiz.decks import load_deck
+    from quiz.services.importer import content_hash
+
+    for note in load_deck(TINY).deck.notes:
+        payload = {
+            "type": str(note.type),
+            "fields": note.fields,
+            "tags": list(note.tags),
+            "source": [note.source.source, note.source.section] if note.source else None,
+            "extra": note.extra,
+            "facts": list(note.facts),
+        }
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+        assert content_hash(note) == hashlib.sha256(text.encode()).hexdigest()

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -202,3 +203,47 @@ def test_any_bytes_give_a_deck_or_a_located_error_never_a_crash(data: bytes) -> 
     except DeckError as exc:
         assert exc.diagnostics
         assert all(str(d).startswith("fuzz.yaml:") for d in exc.diagnostics)
+
+
+def test_note_fields_are_what_model_dump_gives(tmp_path: Path) -> None:
+    from quiz.decks.loader import _FIELDS, _note_fields
+    from quiz.decks.schema import DeckFileModel
+
+    path = write(
+        tmp_path,
+        """\
+      - {id: no-question, type: mcq, stem: S, options: [{text: A, correct: true,
+         explanation: x}, {text: B, explanation: y}]}
+    """,
+    )
+    for deck in (TINY, path):
+        model = DeckFileModel.model_validate(yaml.safe_load(deck.read_text(encoding="utf-8")))
+        for note in model.notes:
+            expected = note.model_dump(include=_FIELDS[note.type], exclude_none=True)
+            assert _note_fields(note) == expected
+            assert list(_note_fields(note)) == list(expected)  # same key order in the database
+    assert {n.type for n in load_deck(TINY).deck.notes} == set(NoteType)
+
+
+def test_paused_gc_restores_the_collector_when_the_last_pause_ends() -> None:
+    import gc
+
+    from quiz.decks.loader import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause is still on
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a collector that was off stays off
+    finally:
+        gc.enable()
+    with pytest.raises(DeckError), paused_gc():
+        load_deck_bytes(b"deck: [", "x.yaml")
+    assert gc.isenabled()

@@ -1,0 +1,80 @@
+"""The values, positions and limits shared by the two ways quiz reads YAML.
+
+`yamlevents` builds values straight from libyaml's events (the fast path) and
+`yamlnodes` composes PyYAML's node graph (the reference path, for documents with
+anchors); both produce a `Located` and raise `YamlProblem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import yaml
+
+Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's loader, several times faster; PyYAML built without libyaml falls back."""
+
+Path = tuple[str | int, ...]
+
+MAX_NODES = 200_000
+"""Values one file may expand to; stops alias bombs ("billion laughs")."""
+
+MAX_DEPTH = 40
+"""Nesting a deck never needs; stops stack exhaustion on hostile input."""
+
+SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+# Dates and timestamps stay the text the author wrote ("version: 2026-01-05").
+TEXT_TAGS = {"tag:yaml.org,2002:timestamp"}
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    line: int
+    column: int
+
+
+class YamlProblem(Exception):
+    """The text is not YAML a deck can be made of; carries where and why."""
+
+    def __init__(self, mark: Mark, message: str) -> None:
+        self.mark = mark
+        self.message = message
+        super().__init__(message)
+
+
+class Position(Protocol):
+    """Where the parser saw a node start (0-based), as libyaml's and PyYAML's marks say."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class Located:
+    """Plain Python data plus the source position of every key path in it."""
+
+    value: Any
+    positions: dict[Path, Position] = field(default_factory=dict)
+    """The parser's own marks, kept as they are: a deck has a hundred thousand key paths
+    and only the few named in a message need a `Mark`."""
+
+    def has(self, path: Path) -> bool:
+        """Whether path is in the document."""
+        return path in self.positions
+
+    def mark_for(self, path: Path) -> Mark:
+        """The position of path, or of its nearest ancestor that exists."""
+        for end in range(len(path), -1, -1):
+            position = self.positions.get(path[:end])
+            if position is not None:
+                return Mark(position.line + 1, position.column + 1)
+        return Mark(1, 1)
