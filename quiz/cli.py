@@ -264,10 +264,11 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
 @click.pass_obj
 def decks(opts: Options) -> None:
     """List decks with today's new, due and re-drill counts."""
-    from quiz.services.overview import deck_overview, today_progress
+    from quiz.services.overview import deck_overview, deck_sizes, today_progress
 
     with opts.open() as quiz:
         rows = deck_overview(quiz)
+        sizes = deck_sizes(quiz)
         today = today_progress(quiz)
     if not rows:
         click.echo("No decks yet: `quiz import PATH` adds one.")
@@ -276,7 +277,8 @@ def decks(opts: Options) -> None:
     click.echo(f"{'deck':<{width}}  {'new':>5} {'due':>5} {'redrill':>7} {'cards':>6}  title")
     for r in rows:
         click.echo(
-            f"{r.key:<{width}}  {r.new:>5} {r.due:>5} {r.redrill:>7} {r.cards:>6}  {clean(r.title)}"
+            f"{r.key:<{width}}  {r.new:>5} {r.due:>5} {r.redrill:>7} {sizes.get(r.key, 0):>6}  "
+            f"{clean(r.title)}"
         )
     click.echo(f"today: {today.answers} answer(s); streak {today.streak} day(s)")
 

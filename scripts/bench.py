@@ -461,7 +461,6 @@ def bench_counts(cfg: Config, data: Dataset) -> dict[str, Figure]:
             counts["quiz"] = {
                 "new": sum(r.new for r in holder[0]),
                 "due": sum(r.due for r in holder[0]),
-                "cards": sum(r.cards for r in holder[0]),
                 "decks": len(holder[0]),
             }
         if anki:

@@ -15,16 +15,15 @@ from quiz.store.tables import review_log
 
 @dataclass(frozen=True, slots=True)
 class DeckOverview:
-    """One deck's counts for today, after daily limits."""
+    """One deck's counts for today, after daily limits: what the home screen shows."""
 
     key: str
     title: str
     new: int
     due: int
     redrill: int
-    cards: int
-    suspended: int
     due_tomorrow: int
+    """Cards due by tomorrow, not suspended; today's included, limits not applied."""
 
     @property
     def to_study(self) -> int:
@@ -41,30 +40,36 @@ class Today:
 
 
 def deck_overview(quiz: Quiz) -> list[DeckOverview]:
-    """Every deck with its new / due / re-drill counts for today, limits applied."""
-    today = quiz.today()
+    """Every deck with its new / due / re-drill counts for today, limits applied.
+
+    Only what changes from day to day and answer to answer is read: the cards due by
+    tomorrow, from the due-date index, and each deck's first new cards, in deck order.
+    Totals over every card of a deck are ``deck_sizes``'s.
+    """
     with quiz.store.read() as conn:
         rows = queries.deck_rows(conn)
-        totals = queries.deck_totals(conn, quiz.learner_id, today, today + timedelta(days=1))
-        # The same plan the review session follows, so the counts match what is shown.
-        plan = plan_day(conn, quiz)
+        # The same plan the review session follows, so the counts match what is shown;
+        # tomorrow's counts come from the same read of the due cards.
+        plan = plan_day(conn, quiz, count_due_until=quiz.tomorrow())
+    counts = plan.counts()
     out = []
     for deck in rows:
-        t = totals.get(deck.id, queries.DeckTotals(0, 0, 0, 0, 0, 0))
-        new, due, redrill = plan.count(deck.id)
-        out.append(
-            DeckOverview(
-                key=deck.key,
-                title=deck.title,
-                new=new,
-                due=due,
-                redrill=redrill,
-                cards=t.cards,
-                suspended=t.suspended,
-                due_tomorrow=t.due_tomorrow,
-            )
-        )
+        new, due, redrill = counts.get(deck.id, (0, 0, 0))
+        tomorrow = plan.due_until.get(deck.id, 0)
+        out.append(DeckOverview(deck.key, deck.title, new, due, redrill, tomorrow))
     return out
+
+
+def deck_sizes(quiz: Quiz) -> dict[str, int]:
+    """Live cards per deck key (decks without cards are left out).
+
+    Counts every card of every deck, so it is kept off the home screen, whose counts
+    are read on every visit; a deck's size only changes when it is imported.
+    """
+    with quiz.store.read() as conn:
+        keys = {r.id: r.key for r in queries.deck_rows(conn)}
+        sizes = queries.deck_sizes(conn)
+    return {keys[d]: n for d, n in sizes.items() if d in keys}
 
 
 def today_progress(quiz: Quiz) -> Today:

@@ -6,7 +6,7 @@ served, so quitting or crashing at any point loses nothing that was answered.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -266,12 +266,10 @@ class ReviewSession:
         quiz = self.quiz
         with quiz.store.read() as conn:
             infos = load_cards(conn, missed_ids)
-            totals = queries.deck_totals(conn, quiz.learner_id, quiz.today(), quiz.tomorrow())
+            due = queries.due_by(conn, quiz.learner_id, quiz.tomorrow())
             keys = {r.id: r.key for r in queries.deck_rows(conn)}
         tomorrow = sum(
-            t.due_tomorrow
-            for d, t in totals.items()
-            if self.deck_keys is None or keys.get(d) in self.deck_keys
+            n for d, n in due.items() if self.deck_keys is None or keys.get(d) in self.deck_keys
         )
         return Summary(
             answers=len(self.history),
@@ -290,18 +288,31 @@ class DayPlan:
     reviews: list[queries.QueueItem]
     fresh: list[queries.QueueItem]
     redrill: list[queries.QueueItem]
+    due_until: dict[int, int] = field(default_factory=dict)
+    """Per deck: cards due by the day ``plan_day`` was asked to count to, suspended ones
+    left out, before limits (empty unless asked)."""
 
-    def count(self, deck_id: int) -> tuple[int, int, int]:
-        """(new, due, re-drill) for one deck."""
-        return (
-            sum(1 for i in self.fresh if i.deck_id == deck_id),
-            sum(1 for i in self.reviews if i.deck_id == deck_id),
-            sum(1 for i in self.redrill if i.deck_id == deck_id),
-        )
+    def counts(self) -> dict[int, tuple[int, int, int]]:
+        """(new, due, re-drill) per deck id; decks with nothing to study are left out."""
+        new = Counter(i.deck_id for i in self.fresh)
+        due = Counter(i.deck_id for i in self.reviews)
+        redrill = Counter(i.deck_id for i in self.redrill)
+        return {d: (new[d], due[d], redrill[d]) for d in new.keys() | due.keys() | redrill.keys()}
 
 
-def plan_day(conn: Connection, quiz: Quiz, deck_keys: list[str] | None = None) -> DayPlan:
-    """Today's cards for the chosen decks (all when None), in the order they are studied."""
+def plan_day(
+    conn: Connection,
+    quiz: Quiz,
+    deck_keys: list[str] | None = None,
+    *,
+    count_due_until: date | None = None,
+) -> DayPlan:
+    """Today's cards for the chosen decks (all when None), in the order they are studied.
+
+    Args:
+        count_due_until: Also count each deck's cards due by this day (``DayPlan.due_until``),
+            from the same read of the due cards as today's reviews.
+    """
     today = quiz.today()
     chosen = [d for d in queries.deck_rows(conn) if deck_keys is None or d.key in deck_keys]
     done = queries.done_today(conn, quiz.learner_id, today)
@@ -311,11 +322,12 @@ def plan_day(conn: Connection, quiz: Quiz, deck_keys: list[str] | None = None) -
     # The due cards of every chosen deck come in one query (in each deck's own order),
     # then each deck takes its share; notes belong to one deck, so the decks' sibling
     # checks do not interact and the result is the same as a query per deck.
-    due_by_deck = _due_by_deck(conn, quiz, chosen, done, seen_notes, today)
+    due = _DueReviews(quiz, chosen, done, seen_notes)
+    due.read(conn, today, count_due_until)
     for deck in chosen:
         limits = quiz.settings.limits_for(deck.key)
         day = done.get(deck.id, queries.DayDone())
-        reviews += _take(due_by_deck[deck.id], limits.reviews_per_day - day.reviews, seen_notes)
+        reviews += _take(due.found[deck.id], limits.reviews_per_day - day.reviews, seen_notes)
     # Most overdue first across decks too; the sort is stable, so deck order breaks ties.
     reviews.sort(key=lambda item: item.due or today)
     for deck in chosen:
@@ -327,42 +339,54 @@ def plan_day(conn: Connection, quiz: Quiz, deck_keys: list[str] | None = None) -
             seen_notes,
         )
     drill = queries.redrill_cards(conn, quiz.learner_id, [d.id for d in chosen], today)
-    return DayPlan(reviews, fresh, drill)
+    return DayPlan(reviews, fresh, drill, dict(due.counted))
 
 
-def _due_by_deck(
-    conn: Connection,
-    quiz: Quiz,
-    chosen: list[queries.DeckRow],
-    done: dict[int, queries.DayDone],
-    studied_today: set[int],
-    today: date,
-) -> dict[int, list[queries.QueueItem]]:
+class _DueReviews:
     """Each deck's due reviews in its own order, read only as far as ``_take`` can use them.
 
     ``_take`` keeps the first ``limit`` distinct notes not studied today, so once a deck
-    has shown that many, nothing later can be taken and a large backlog is not read on.
+    has shown that many, nothing later can be taken and a large backlog is not read on
+    (unless the due cards are being counted too).
     """
-    want: dict[int, int] = {}
-    for deck in chosen:
-        limit = quiz.settings.limits_for(deck.key).reviews_per_day
-        want[deck.id] = limit - done.get(deck.id, queries.DayDone()).reviews
-    found: dict[int, list[queries.QueueItem]] = {deck.id: [] for deck in chosen}
-    eligible: dict[int, set[int]] = {deck.id: set() for deck in chosen}
-    open_decks = {deck_id for deck_id, n in want.items() if n > 0}
-    if not open_decks:
-        return found
-    for item in queries.due_reviews_in(conn, quiz.learner_id, sorted(open_decks), today):
-        if item.deck_id not in open_decks:
-            continue
-        found[item.deck_id].append(item)
-        if item.note_id not in studied_today:
-            eligible[item.deck_id].add(item.note_id)
-            if len(eligible[item.deck_id]) >= want[item.deck_id]:
-                open_decks.discard(item.deck_id)
-                if not open_decks:
-                    break
-    return found
+
+    def __init__(
+        self,
+        quiz: Quiz,
+        chosen: list[queries.DeckRow],
+        done: dict[int, queries.DayDone],
+        studied_today: set[int],
+    ) -> None:
+        self.learner_id = quiz.learner_id
+        self.deck_ids = [deck.id for deck in chosen]
+        self.studied_today = studied_today
+        self.want: dict[int, int] = {}
+        for deck in chosen:
+            limit = quiz.settings.limits_for(deck.key).reviews_per_day
+            self.want[deck.id] = limit - done.get(deck.id, queries.DayDone()).reviews
+        self.found: dict[int, list[queries.QueueItem]] = {d: [] for d in self.deck_ids}
+        self.counted: Counter[int] = Counter()
+
+    def read(self, conn: Connection, today: date, count_until: date | None) -> None:
+        eligible: dict[int, set[int]] = {d: set() for d in self.deck_ids}
+        open_decks = {deck_id for deck_id, n in self.want.items() if n > 0}
+        counting = count_until is not None
+        if not open_decks and not counting:
+            return
+        decks = self.deck_ids if counting else sorted(open_decks)
+        rows = queries.due_cards(conn, self.learner_id, decks, today, count_until or today)
+        for item, ready in rows:
+            if counting:
+                self.counted[item.deck_id] += 1
+            if not ready or item.deck_id not in open_decks:
+                continue
+            self.found[item.deck_id].append(item)
+            if item.note_id not in self.studied_today:
+                eligible[item.deck_id].add(item.note_id)
+                if len(eligible[item.deck_id]) >= self.want[item.deck_id]:
+                    open_decks.discard(item.deck_id)
+                    if not open_decks and not counting:
+                        break
 
 
 def _take(

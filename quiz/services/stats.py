@@ -116,25 +116,27 @@ def _retention(rows: list[sq.DayRow], today: date) -> tuple[RetentionWindow, ...
     return tuple(out)
 
 
-def _time(rows: list[sq.DayRow], today: date) -> TimeSpent:
+def _time(rows: list[sq.DayRow], ms: dict[date, int], today: date) -> TimeSpent:
     start = _since(today, TIME_DAYS)
-    by_day = {r.day: r for r in rows if r.day >= start}
+    answers = {r.day: r.answers for r in rows if r.day >= start}
     span = [start + timedelta(days=i) for i in range(TIME_DAYS)]
     return TimeSpent(
         start,
-        tuple(by_day[d].answers if d in by_day else 0 for d in span),
-        tuple(by_day[d].ms if d in by_day else 0 for d in span),
+        tuple(answers.get(d, 0) for d in span),
+        tuple(ms.get(d, 0) for d in span),
     )
 
 
-def _forecast(rows: list[tuple[date, int]], today: date) -> Forecast:
+def _forecast(groups: list[sq.CardGroup], today: date) -> Forecast:
     due = [0] * FORECAST_DAYS
     overdue = 0
-    for day, n in rows:
-        offset = (day - today).days
+    for g in groups:
+        if g.due is None:
+            continue
+        offset = (g.due - today).days
         if offset < 0:
-            overdue += n
-        due[max(0, offset)] += n
+            overdue += g.cards
+        due[max(0, offset)] += g.cards
     return Forecast(today, tuple(due), overdue)
 
 
@@ -233,6 +235,7 @@ def compute_stats(quiz: Quiz, deck: str | None = None, tag: str | None = None) -
             mature_days=MATURE_DAYS,
             pass_quality=PASS_QUALITY,
         )
+        ms = sq.durations(conn, scope, _since(today, TIME_DAYS))
         study_days = queries.study_days(conn, quiz.learner_id)
         groups = sq.card_groups(
             conn,
@@ -240,10 +243,10 @@ def compute_stats(quiz: Quiz, deck: str | None = None, tag: str | None = None) -
             mature_days=MATURE_DAYS,
             ef_bounds=EF_BOUNDS,
             interval_bounds=INTERVAL_BOUNDS,
+            due_until=today + timedelta(days=FORECAST_DAYS - 1),
         )
         deck_keys = {d.id: d.key for d in queries.deck_rows(conn)}
         done = queries.done_today(conn, quiz.learner_id, today)
-        due = sq.due_counts(conn, scope, today + timedelta(days=FORECAST_DAYS - 1))
         tags = sq.tag_accuracy(
             conn,
             scope,
@@ -260,7 +263,7 @@ def compute_stats(quiz: Quiz, deck: str | None = None, tag: str | None = None) -
         deck=deck,
         tag=tag,
         activity=_activity(history, study_days, today),
-        forecast=_forecast(due, today),
+        forecast=_forecast(groups, today),
         load=figures.load,
         retention=_retention(history, today),
         cards=figures.cards,
@@ -271,5 +274,5 @@ def compute_stats(quiz: Quiz, deck: str | None = None, tag: str | None = None) -
             HardCard(h.card_id, refs[h.card_id], h.ef, h.lapses, h.interval, h.leech, h.suspended)
             for h in hard
         ),
-        time=_time(history, today),
+        time=_time(history, ms, today),
     )

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
     CursorResult,
+    Date,
+    Integer,
     and_,
     bindparam,
     case,
@@ -253,126 +255,140 @@ def delete_log(conn: Connection, log_id: int) -> None:
 
 
 # --- today's queue -------------------------------------------------------------------------
+# Built once with bound parameters, like the answer's statements: the home screen and each
+# session start run them, and building a statement costs more than running the small ones.
+
+_LEARNER = bindparam("learner_id", type_=Integer)
+_TODAY = bindparam("today", type_=Date)
+_DECK_IDS = bindparam("deck_ids", expanding=True, type_=Integer)
 
 _live = and_(cards.c.retired_at.is_(None), notes.c.retired_at.is_(None))
+_available = and_(
+    or_(card_states.c.suspended.is_(None), card_states.c.suspended.is_(False)),
+    or_(card_states.c.buried_until.is_(None), card_states.c.buried_until <= _TODAY),
+)
+_with_state = cards.join(notes, notes.c.id == cards.c.note_id).outerjoin(
+    card_states, and_(card_states.c.card_id == cards.c.id, card_states.c.learner_id == _LEARNER)
+)
+"""Every card, with this learner's state if it has one (new cards have none)."""
+
+_studied = card_states.join(cards, cards.c.id == card_states.c.card_id).join(
+    notes, notes.c.id == cards.c.note_id
+)
+"""Cards this learner has a state for: the due-date index drives these queries."""
 
 
-def _available(today: date) -> Any:
-    return and_(
-        or_(card_states.c.suspended.is_(None), card_states.c.suspended.is_(False)),
-        or_(card_states.c.buried_until.is_(None), card_states.c.buried_until <= today),
-    )
+class QueueItem(NamedTuple):
+    """A card in today's queue (a tuple: the home screen builds thousands of these)."""
 
-
-def _state_join(learner_id: int) -> Any:
-    return cards.join(notes, notes.c.id == cards.c.note_id).outerjoin(
-        card_states,
-        and_(card_states.c.card_id == cards.c.id, card_states.c.learner_id == learner_id),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class QueueItem:
     card_id: int
     note_id: int
     deck_id: int
     due: date | None = None
 
 
-def due_reviews(
-    conn: Connection, learner_id: int, deck_id: int, today: date
-) -> Iterator[QueueItem]:
-    """Cards due for review today in one deck, most overdue first."""
-    query = (
-        select(cards.c.id, cards.c.note_id, notes.c.deck_id, card_states.c.due)
-        .select_from(_state_join(learner_id))
-        .where(
-            notes.c.deck_id == deck_id,
-            _live,
-            _available(today),
-            card_states.c.due <= today,
-            card_states.c.last_review < today,
-        )
-        .order_by(card_states.c.due, notes.c.position, cards.c.ord)
+_READY_TODAY = and_(
+    card_states.c.due <= _TODAY,
+    # Not yet answered today: a card answered today comes back only as a re-drill.
+    func.coalesce(card_states.c.last_review, _TODAY) < _TODAY,
+    or_(card_states.c.buried_until.is_(None), card_states.c.buried_until <= _TODAY),
+)
+
+_DUE_CARDS = (
+    select(
+        cards.c.id, cards.c.note_id, notes.c.deck_id, card_states.c.due, _READY_TODAY.label("ready")
     )
-    for row in conn.execute(query):
-        yield QueueItem(row.id, row.note_id, row.deck_id, row.due)
+    .select_from(_studied)
+    .where(
+        card_states.c.learner_id == _LEARNER,
+        card_states.c.due <= bindparam("until", type_=Date),
+        card_states.c.suspended.is_not(True),
+        notes.c.deck_id.in_(_DECK_IDS),
+        _live,
+    )
+    .order_by(card_states.c.due, notes.c.position, cards.c.ord)
+)
+
+_DUE_BATCH = 256
+"""Rows fetched at a time: callers stop reading once every deck has its day's reviews."""
 
 
-def due_reviews_in(
-    conn: Connection, learner_id: int, deck_ids: Sequence[int], today: date
-) -> Iterator[QueueItem]:
-    """Cards due for review today in several decks, most overdue first.
+def due_cards(
+    conn: Connection, learner_id: int, deck_ids: Sequence[int], today: date, until: date
+) -> Iterator[tuple[QueueItem, bool]]:
+    """Cards of these decks due by ``until``, not suspended, most overdue first; each with
+    whether it can be reviewed today (due, not buried, not answered yet today).
 
-    One query instead of ``due_reviews`` per deck: the due-date index spans every deck,
-    so each per-deck query walked the due cards of all decks. Within a deck the order is
-    ``due_reviews``'s.
+    One query for all decks: the due-date index spans every deck, so a query per deck
+    would walk the due cards of all decks each time. Within a deck the order is the
+    deck's own: most overdue first, then deck order. Every column it filters on is in
+    the due-date index; only the card and its note are read from their tables.
     """
     if not deck_ids:
         return
-    query = (
-        select(cards.c.id, cards.c.note_id, notes.c.deck_id, card_states.c.due)
-        .select_from(_state_join(learner_id))
-        .where(
-            notes.c.deck_id.in_(deck_ids),
-            _live,
-            _available(today),
-            card_states.c.due <= today,
-            # coalesce() keeps SQLite from choosing the last_review index, which holds
-            # every card ever studied, over the due index; a NULL still compares false.
-            func.coalesce(card_states.c.last_review, today) < today,
-        )
-        .order_by(card_states.c.due, notes.c.position, cards.c.ord)
+    params = {"learner_id": learner_id, "today": today, "until": until, "deck_ids": [*deck_ids]}
+    for rows in conn.execute(_DUE_CARDS, params).partitions(_DUE_BATCH):
+        for card_id, note_id, deck_id, due, ready in rows:
+            yield QueueItem(card_id, note_id, deck_id, due), bool(ready)
+
+
+_NEW_CARDS = (
+    select(cards.c.id, cards.c.note_id)
+    .select_from(_with_state)
+    .where(
+        notes.c.deck_id == bindparam("deck_id", type_=Integer),
+        _live,
+        _available,
+        card_states.c.last_review.is_(None),
     )
-    for row in conn.execute(query):
-        yield QueueItem(row.id, row.note_id, row.deck_id, row.due)
+    .order_by(notes.c.position, cards.c.ord)
+)
 
 
 def new_cards(conn: Connection, learner_id: int, deck_id: int, today: date) -> Iterator[QueueItem]:
     """Cards this learner has never reviewed in one deck, in deck order."""
-    query = (
-        select(cards.c.id, cards.c.note_id, notes.c.deck_id)
-        .select_from(_state_join(learner_id))
-        .where(
-            notes.c.deck_id == deck_id,
-            _live,
-            _available(today),
-            card_states.c.last_review.is_(None),
-        )
-        .order_by(notes.c.position, cards.c.ord)
+    params = {"learner_id": learner_id, "deck_id": deck_id, "today": today}
+    for card_id, note_id in conn.execute(_NEW_CARDS, params):
+        yield QueueItem(card_id, note_id, deck_id)
+
+
+_REDRILL_CARDS = (
+    select(cards.c.id, cards.c.note_id, notes.c.deck_id)
+    .select_from(_studied)
+    .where(
+        card_states.c.learner_id == _LEARNER,
+        card_states.c.last_review == _TODAY,
+        card_states.c.redrill.is_(True),
+        _available,
+        notes.c.deck_id.in_(_DECK_IDS),
+        _live,
     )
-    for row in conn.execute(query):
-        yield QueueItem(row.id, row.note_id, row.deck_id)
+    .order_by(notes.c.position, cards.c.ord)
+)
 
 
 def redrill_cards(
     conn: Connection, learner_id: int, deck_ids: Sequence[int], today: date
 ) -> list[QueueItem]:
     """Cards graded below 4 today that must come back today (SM-2 step 7)."""
-    query = (
-        select(cards.c.id, cards.c.note_id, notes.c.deck_id)
-        .select_from(_state_join(learner_id))
-        .where(
-            notes.c.deck_id.in_(deck_ids),
-            _live,
-            _available(today),
-            card_states.c.last_review == today,
-            card_states.c.redrill.is_(True),
-        )
-        .order_by(notes.c.position, cards.c.ord)
-    )
-    return [QueueItem(r.id, r.note_id, r.deck_id) for r in conn.execute(query)]
+    if not deck_ids:
+        return []
+    params = {"learner_id": learner_id, "today": today, "deck_ids": list(deck_ids)}
+    return [QueueItem(*row) for row in conn.execute(_REDRILL_CARDS, params)]
+
+
+_NOTES_STUDIED_TODAY = (
+    select(cards.c.note_id)
+    .distinct()
+    .select_from(card_states.join(cards, cards.c.id == card_states.c.card_id))
+    .where(card_states.c.learner_id == _LEARNER, card_states.c.last_review == _TODAY)
+)
 
 
 def notes_studied_today(conn: Connection, learner_id: int, today: date) -> set[int]:
     """Notes with a card already reviewed today, whose siblings wait for another day."""
-    query = (
-        select(cards.c.note_id)
-        .distinct()
-        .select_from(card_states.join(cards, cards.c.id == card_states.c.card_id))
-        .where(card_states.c.learner_id == learner_id, card_states.c.last_review == today)
-    )
-    return {int(r[0]) for r in conn.execute(query)}
+    rows = conn.execute(_NOTES_STUDIED_TODAY, {"learner_id": learner_id, "today": today})
+    return {int(r[0]) for r in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,27 +397,30 @@ class DayDone:
     reviews: int = 0
 
 
+_DONE_TODAY = (
+    select(
+        notes.c.deck_id,
+        func.sum(case((review_log.c.last_review_before.is_(None), 1), else_=0)),
+        func.sum(case((review_log.c.last_review_before.is_not(None), 1), else_=0)),
+    )
+    .select_from(
+        review_log.join(cards, cards.c.id == review_log.c.card_id).join(
+            notes, notes.c.id == cards.c.note_id
+        )
+    )
+    .where(
+        review_log.c.learner_id == _LEARNER,
+        review_log.c.study_day == _TODAY,
+        review_log.c.scheduled.is_(True),
+    )
+    .group_by(notes.c.deck_id)
+)
+
+
 def done_today(conn: Connection, learner_id: int, today: date) -> dict[int, DayDone]:
     """Per deck: new cards introduced and reviews answered today (first answers only)."""
-    query = (
-        select(
-            notes.c.deck_id,
-            func.sum(case((review_log.c.last_review_before.is_(None), 1), else_=0)),
-            func.sum(case((review_log.c.last_review_before.is_not(None), 1), else_=0)),
-        )
-        .select_from(
-            review_log.join(cards, cards.c.id == review_log.c.card_id).join(
-                notes, notes.c.id == cards.c.note_id
-            )
-        )
-        .where(
-            review_log.c.learner_id == learner_id,
-            review_log.c.study_day == today,
-            review_log.c.scheduled.is_(True),
-        )
-        .group_by(notes.c.deck_id)
-    )
-    return {int(d): DayDone(int(n or 0), int(r or 0)) for d, n, r in conn.execute(query)}
+    rows = conn.execute(_DONE_TODAY, {"learner_id": learner_id, "today": today})
+    return {int(d): DayDone(int(n or 0), int(r or 0)) for d, n, r in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,49 +438,37 @@ def deck_rows(conn: Connection) -> list[DeckRow]:
     return [DeckRow(r.id, r.key, r.title, r.description, r.version, r.sources) for r in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class DeckTotals:
-    new: int
-    due: int
-    redrill: int
-    cards: int
-    suspended: int
-    due_tomorrow: int
-
-
-def deck_totals(
-    conn: Connection, learner_id: int, today: date, tomorrow: date
-) -> dict[int, DeckTotals]:
-    """Raw counts per deck (before daily limits) in one grouped query."""
-    s = card_states.c
-    available = _available(today)
-    query = (
-        select(
-            notes.c.deck_id,
-            func.count(),
-            func.sum(case((and_(available, s.last_review.is_(None)), 1), else_=0)),
-            func.sum(case((and_(available, s.due <= today, s.last_review < today), 1), else_=0)),
-            func.sum(
-                case((and_(available, s.last_review == today, s.redrill.is_(True)), 1), else_=0)
-            ),
-            func.sum(case((s.suspended.is_(True), 1), else_=0)),
-            func.sum(case((and_(s.suspended.is_not(True), s.due <= tomorrow), 1), else_=0)),
-        )
-        .select_from(_state_join(learner_id))
-        .where(_live)
-        .group_by(notes.c.deck_id)
+_DUE_BY = (
+    select(notes.c.deck_id, func.count())
+    .select_from(_studied)
+    .where(
+        card_states.c.learner_id == _LEARNER,
+        card_states.c.due <= bindparam("day", type_=Date),
+        card_states.c.suspended.is_not(True),
+        _live,
     )
-    return {
-        int(d): DeckTotals(
-            int(new or 0),
-            int(due or 0),
-            int(re or 0),
-            int(total or 0),
-            int(sus or 0),
-            int(tom or 0),
-        )
-        for d, total, new, due, re, sus, tom in conn.execute(query)
-    }
+    .group_by(notes.c.deck_id)
+)
+
+
+def due_by(conn: Connection, learner_id: int, day: date) -> dict[int, int]:
+    """Per deck: cards due on or before ``day`` that are not suspended (buried ones count:
+    burial ends with the day). The due-date index holds all it filters on."""
+    rows = conn.execute(_DUE_BY, {"learner_id": learner_id, "day": day})
+    return {int(d): int(n) for d, n in rows}
+
+
+_DECK_SIZES = (
+    select(notes.c.deck_id, func.count())
+    .select_from(cards.join(notes, notes.c.id == cards.c.note_id))
+    .where(_live)
+    .group_by(notes.c.deck_id)
+)
+
+
+def deck_sizes(conn: Connection) -> dict[int, int]:
+    """Live cards per deck. Reads every card: for listings, not for each screen refresh."""
+    return {int(d): int(n) for d, n in conn.execute(_DECK_SIZES)}
 
 
 def study_days(conn: Connection, learner_id: int) -> list[date]:

@@ -4,9 +4,11 @@ Each function runs one grouped query and returns rows whose number depends on da
 decks and buckets, never on how many reviews or cards there are. Only portable
 SQLAlchemy Core is used (GROUP BY, COUNT, SUM(CASE ...)), for SQLite and PostgreSQL.
 
-Query shapes follow measurements on SQLite with a million reviews (scripts/bench_stats.py):
-the review log is read through its (learner_id, study_day) index over a date range, and
-per-tag figures are first summed per card so the tag join sees one row per card.
+Query shapes follow measurements on SQLite with a million reviews (scripts/bench.py,
+scripts/bench_stats.py): the review log is read from its covering ix_review_log_stats index
+alone, over a date range and grouped in that index's order so that no sort is needed;
+per-tag figures are first summed per card so the tag join sees one row per card; the card
+states are walked once for every per-card figure but the hardest cards.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from sqlalchemy import (
 )
 
 from quiz.store.tables import card_states, cards, decks, note_tags, notes, review_log
+
+_LIVE = and_(cards.c.retired_at.is_(None), notes.c.retired_at.is_(None))
 
 
 class UnknownScope(LookupError):
@@ -71,6 +75,10 @@ class Scope:
             .select_from(cards.join(notes, notes.c.id == cards.c.note_id))
             .where(*self.conditions)
         )
+
+    def live_card_ids(self) -> Select[tuple[int]]:
+        """The scope's cards that are not retired, nor on a retired note."""
+        return self.card_ids().where(_LIVE)
 
     def log_filter(self) -> tuple[ColumnElement[bool], ...]:
         # Unfiltered, the review log is read alone, without joining cards.
@@ -116,17 +124,13 @@ def _int(value: Any) -> int:
     return int(value or 0)
 
 
-_LIVE = and_(cards.c.retired_at.is_(None), notes.c.retired_at.is_(None))
-
-
 def _with_states(learner_id: int) -> Any:
-    """Live-card queries read cards LEFT JOIN card_states, a card without a row being new.
+    """The card groups read cards LEFT JOIN card_states, a card without a row being new.
 
-    Their WHERE clauses compare state columns through COALESCE (a missing row has the
-    defaults of a new card) rather than directly: a direct comparison lets SQLite turn the
-    outer join into an inner one and walk card_states through a learner_id index in random
-    order, which measured three times slower than scanning cards and looking states up by
-    primary key. PostgreSQL plans both forms alike.
+    Walking cards in order and looking each state up by primary key measured three times
+    faster on SQLite than walking card_states through its learner_id index, whose rows
+    come in random order. Their WHERE clause must not compare state columns directly:
+    that would let SQLite turn the outer join into an inner one and pick the slow order.
     """
     on = and_(card_states.c.card_id == cards.c.id, card_states.c.learner_id == learner_id)
     return cards.join(notes, notes.c.id == cards.c.note_id).outerjoin(card_states, on)
@@ -139,7 +143,6 @@ def _with_states(learner_id: int) -> Any:
 class DayRow:
     day: date
     answers: int
-    ms: int
     young: int
     young_passed: int
     mature: int
@@ -149,28 +152,66 @@ class DayRow:
 def daily(
     conn: Connection, scope: Scope, since: date, *, mature_days: int, pass_quality: int
 ) -> list[DayRow]:
-    """Per study day from ``since`` to today: answers, time, and review-card answers
-    (scheduled, card seen before) split young/mature by interval before, with passes."""
+    """Per study day from ``since`` to today: answers, and review-card answers (scheduled,
+    card seen before) split young/mature by interval before, with passes.
+
+    SQL groups by (day, scheduled, quality), the order of ix_review_log_stats, so that
+    SQLite streams a year of answers off the index without sorting them; Python folds the
+    few rows per day (at most two times six) into the figures. Passing is a matter of the
+    quality alone, so no per-answer CASE is needed for it.
+    """
     log = review_log.c
-    review = and_(log.scheduled.is_(True), log.last_review_before.is_not(None))
-    young = and_(review, log.interval_before < mature_days)
-    mature = and_(review, log.interval_before >= mature_days)
-    passed = log.quality >= pass_quality
+    reviewed = log.last_review_before  # NULL on a card's first answer
     query = (
         select(
             log.study_day,
+            log.scheduled,
+            log.quality,
             func.count(),
-            func.sum(log.duration_ms),
-            count_if(young),
-            count_if(and_(young, passed)),
-            count_if(mature),
-            count_if(and_(mature, passed)),
+            func.count(case((log.interval_before < mature_days, reviewed))),
+            func.count(reviewed),
         )
         .where(*scope.log_filter(), log.study_day >= since, log.study_day <= scope.today)
-        .group_by(log.study_day)
-        .order_by(log.study_day)
+        .group_by(log.study_day, log.scheduled, log.quality)
+        .order_by(log.study_day, log.scheduled, log.quality)
     )
-    return [DayRow(r[0], *(_int(v) for v in r[1:])) for r in conn.execute(query)]
+    days: list[DayRow] = []
+    for day, scheduled, quality, answers, young, seen in conn.execute(query):
+        young, mature = (_int(young), _int(seen) - _int(young)) if scheduled else (0, 0)
+        passed = quality >= pass_quality
+        row = DayRow(
+            day, int(answers), young, young if passed else 0, mature, mature if passed else 0
+        )
+        if days and days[-1].day == day:
+            row = _add_days(days.pop(), row)
+        days.append(row)
+    return days
+
+
+def _add_days(a: DayRow, b: DayRow) -> DayRow:
+    return DayRow(
+        a.day,
+        a.answers + b.answers,
+        a.young + b.young,
+        a.young_passed + b.young_passed,
+        a.mature + b.mature,
+        a.mature_passed + b.mature_passed,
+    )
+
+
+def durations(conn: Connection, scope: Scope, since: date) -> dict[date, int]:
+    """Milliseconds spent answering on each study day from ``since`` to today.
+
+    Apart from ``daily`` because only the last weeks are shown: summing a year of
+    durations would cost that query about a third more.
+    """
+    log = review_log.c
+    query = (
+        select(log.study_day, func.sum(log.duration_ms))
+        .where(*scope.log_filter(), log.study_day >= since, log.study_day <= scope.today)
+        .group_by(log.study_day)
+    )
+    return {day: _int(ms) for day, ms in conn.execute(query)}
 
 
 def tag_accuracy(
@@ -208,13 +249,13 @@ def tag_accuracy(
     conditions = list(scope.conditions)
     if scope.tag is not None:
         conditions.append(tag_matches(note_tags.c.tag, scope.tag))
+    joined = per_card.join(cards, cards.c.id == per_card.c.card_id)
+    if scope.conditions:
+        # Only a deck or tag filter needs the notes; unfiltered, their wide rows stay unread.
+        joined = joined.join(notes, notes.c.id == cards.c.note_id)
     query = (
         select(note_tags.c.tag, passed, answers)
-        .select_from(
-            per_card.join(cards, cards.c.id == per_card.c.card_id)
-            .join(notes, notes.c.id == cards.c.note_id)
-            .join(note_tags, note_tags.c.note_id == notes.c.id)
-        )
+        .select_from(joined.join(note_tags, note_tags.c.note_id == cards.c.note_id))
         .where(*conditions)
         .group_by(note_tags.c.tag)
         .having(answers >= min_answers)
@@ -229,13 +270,15 @@ def tag_accuracy(
 
 @dataclass(frozen=True, slots=True)
 class CardGroup:
-    """Live cards sharing a deck, state, EF bucket, interval bucket and queue kind."""
+    """Live cards sharing a deck, state, EF bucket, interval bucket, queue kind and, for
+    studied unsuspended cards due by the forecast's last day, due day."""
 
     deck_id: int
     state: StateKind
     ef_bucket: int
     interval_bucket: int
     queue: QueueKind
+    due: date | None
     cards: int
     ef_sum: int
     interval_sum: int
@@ -255,8 +298,14 @@ def card_groups(
     mature_days: int,
     ef_bounds: Sequence[int],
     interval_bounds: Sequence[int],
+    due_until: date,
 ) -> list[CardGroup]:
     """One pass over the scope's live cards, grouped by what the statistics break down.
+
+    The forecast's due days are one more grouping column rather than a query of their
+    own: walking cards and their states costs far more than the extra groups (one per
+    due day and bucket), and only cards due by ``due_until`` get a due day. A card is due
+    only once answered: a card without a state row has no due day.
 
     The five properties of a card are packed into one integer, the GROUP BY key: SQLite
     sorts 100,000 single integers in about two thirds of the time it takes to sort
@@ -292,9 +341,11 @@ def card_groups(
         strict=True,
     ):
         key = key * size + part
+    due = case((and_(s.suspended.is_not(True), s.due <= due_until), s.due), else_=None)
     inner = (
         select(
             key.label("key"),
+            due.label("due"),
             s.ef.label("ef"),
             s.interval.label("interval"),
             case((s.leech.is_(True), 1), else_=0).label("leech"),
@@ -305,13 +356,14 @@ def card_groups(
     )
     query = select(
         inner.c.key,
+        inner.c.due,
         func.count(),
         func.sum(inner.c.ef),
         func.sum(inner.c.interval),
         func.sum(inner.c.leech),
-    ).group_by(inner.c.key)
+    ).group_by(inner.c.key, inner.c.due)
     groups = []
-    for packed, n, ef, interval, leeches in conn.execute(query):
+    for packed, due_day, n, ef, interval, leeches in conn.execute(query):
         rest, queue_kind = divmod(int(packed), sizes[3])
         rest, interval_bucket = divmod(rest, sizes[2])
         rest, ef_bucket = divmod(rest, sizes[1])
@@ -323,6 +375,7 @@ def card_groups(
                 ef_bucket,
                 interval_bucket,
                 QueueKind(queue_kind),
+                due_day,
                 _int(n),
                 _int(ef),
                 _int(interval),
@@ -330,25 +383,6 @@ def card_groups(
             )
         )
     return groups
-
-
-def due_counts(conn: Connection, scope: Scope, until: date) -> list[tuple[date, int]]:
-    """Studied, unsuspended live cards per due day up to ``until`` (overdue days included)."""
-    s = card_states.c
-    # A card is due only once answered: new cards (no row, or a row without a due day) never
-    # match, and comparing through COALESCE keeps the join outer (see _with_states).
-    query = (
-        select(s.due, func.count())
-        .select_from(_with_states(scope.learner_id))
-        .where(
-            _LIVE,
-            *scope.conditions,
-            s.suspended.is_not(True),
-            func.coalesce(s.due, date.max) <= until,
-        )
-        .group_by(s.due)
-    )
-    return [(day, int(n)) for day, n in conn.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,18 +398,21 @@ class HardRow:
 def hardest(conn: Connection, scope: Scope, *, initial_ef: int, limit: int) -> list[HardRow]:
     """Live cards below the starting EF or with lapses: lowest EF first, then most lapses.
 
-    A card never answered keeps the starting EF and no lapses, so it never qualifies.
+    A card never answered keeps the starting EF and no lapses, so it never qualifies: the
+    query reads card_states alone, in table order, and keeps the rows whose card is in the
+    scope's live cards (a set SQLite builds once from cards and notes). ``learner_id + 0``
+    keeps SQLite off the learner_id indexes, through which it would fetch every state row
+    in random order: twice as slow as the plain table scan on 100k cards (113 vs 50 ms).
     """
     s = card_states.c
     query = (
-        select(cards.c.id, s.ef, s.lapses, s.interval, s.leech, s.suspended)
-        .select_from(_with_states(scope.learner_id))
+        select(s.card_id, s.ef, s.lapses, s.interval, s.leech, s.suspended)
         .where(
-            _LIVE,
-            *scope.conditions,
-            or_(func.coalesce(s.ef, initial_ef) < initial_ef, func.coalesce(s.lapses, 0) > 0),
+            s.learner_id + 0 == scope.learner_id,
+            or_(s.ef < initial_ef, s.lapses > 0),
+            s.card_id.in_(scope.live_card_ids()),
         )
-        .order_by(s.ef, s.lapses.desc(), cards.c.id)
+        .order_by(s.ef, s.lapses.desc(), s.card_id)
         .limit(limit)
     )
     return [

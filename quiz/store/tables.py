@@ -111,8 +111,20 @@ card_states = Table(
     Column("buried_until", Date, nullable=True),
     Column("flagged_at", UTCDateTime, nullable=True),
     Column("flag_note", Text, nullable=True),
-    Index("ix_card_states_due", "learner_id", "due"),
-    Index("ix_card_states_last_review", "learner_id", "last_review"),
+    # Today's queue and tomorrow's count filter due cards on these columns; with them in
+    # the index, SQLite reads no card_states rows to find them (migration 0004).
+    Index(
+        "ix_card_states_queue",
+        "learner_id",
+        "due",
+        "suspended",
+        "buried_until",
+        "last_review",
+        "card_id",
+    ),
+    # With the card id, today's studied notes come off the index alone; without it SQLite
+    # preferred scanning every state of the learner in the queue index above.
+    Index("ix_card_states_last_review", "learner_id", "last_review", "card_id"),
 )
 
 # Append-only: one row per answer, with the card's scheduling state before and
@@ -145,6 +157,18 @@ review_log = Table(
     Column("leech_after", Boolean, nullable=False),
     Column("suspended_before", Boolean, nullable=False),
     Column("suspended_after", Boolean, nullable=False),
-    Index("ix_review_log_learner_day", "learner_id", "study_day"),
+    # The statistics' columns follow (learner_id, study_day) so that they read a year of
+    # answers from the index alone (migration 0003).
+    Index(
+        "ix_review_log_stats",
+        "learner_id",
+        "study_day",
+        "scheduled",
+        "quality",
+        "interval_before",
+        "last_review_before",
+        "duration_ms",
+        "card_id",
+    ),
     Index("ix_review_log_card", "card_id"),
 )

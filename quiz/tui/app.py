@@ -14,9 +14,9 @@ from textual.screen import Screen
 from quiz.services.context import Quiz
 from quiz.tui.screens.help import HelpScreen
 from quiz.tui.screens.home import HomeScreen
-from quiz.tui.screens.review import Monotonic, ReviewScreen
 
 if TYPE_CHECKING:
+    from quiz.tui.screens.review import Monotonic
     from quiz.tui.screens.stats import StatsScreen
 
     PreviewRequested = StatsScreen.PreviewRequested
@@ -65,6 +65,9 @@ class QuizApp(App[None]):
         self.push_screen(CardPreviewScreen(self.quiz, message.card_id))
 
     def review(self, deck_keys: list[str] | None) -> None:
+        # Loaded when first studied: the home screen, shown first, does not need it.
+        from quiz.tui.screens.review import ReviewScreen
+
         self.push_screen(ReviewScreen(self.quiz, deck_keys, monotonic=self.monotonic))
 
     def action_help(self) -> None:

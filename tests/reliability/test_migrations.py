@@ -146,6 +146,8 @@ def _insert(conn: sqlite3.Connection, table: str, **values: object) -> None:
 FILLERS: dict[str, Callable[[sqlite3.Connection], None]] = {
     "0001": _fill_0001,
     "0002": _fill_0001,  # 0002 only added an index: the rows are 0001's
+    "0003": _fill_0001,  # 0003 only swapped an index on review_log
+    "0004": _fill_0001,  # 0004 only swapped indexes on card_states
 }
 """How to fill a database at each released revision; a new migration needs an entry here."""
 

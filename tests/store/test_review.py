@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from quiz.config import DeckLimits, Settings
-from quiz.domain.sm2 import LeechPolicy
+from quiz.domain.sm2 import CardState, LeechPolicy
 from quiz.services import Quiz
 from quiz.services.decks import import_files
-from quiz.services.overview import deck_overview, streaks, today_progress
+from quiz.services.overview import deck_overview, deck_sizes, streaks, today_progress
 from quiz.services.review import ReviewSession, suspended_cards, unsuspend
-from quiz.store.tables import card_states, review_log
+from quiz.store import queries
+from quiz.store.tables import card_states, cards, decks, notes, review_log
 from tests.conftest import TINY, FakeClock
 
 
@@ -304,3 +309,226 @@ def test_learners_do_not_see_each_others_progress(quiz: Quiz, make_quiz: object)
     bob: Quiz = make_quiz("bob")  # type: ignore[operator]
     assert ReviewSession.start(bob).total == 4
     assert today_progress(bob).answers == 0
+
+
+# --- the day plan and the home screen's counts against a plain reference -----------------
+
+
+def reversed_deck(tmp_path: Path, key: str, title: str, ids: range) -> Path:
+    """A deck of reversed notes (two sibling cards each)."""
+    lines = [f"deck: {{id: {key}, title: {title}}}", "notes:"]
+    lines += [f"  - {{id: n{i:03d}, type: reversed, front: 'Q{i}', back: 'A{i}'}}" for i in ids]
+    path = tmp_path / f"{key}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def scatter_states(quiz: Quiz, seed: int) -> None:
+    """Give a random share of the cards a state: due before, on or after today, answered
+    today (some to re-drill), suspended, buried."""
+    rng = random.Random(seed)
+    today = quiz.today()
+    with quiz.store.write() as conn:
+        card_ids = [r[0] for r in conn.execute(select(cards.c.id).order_by(cards.c.id))]
+        for card_id in card_ids:
+            if rng.random() < 0.25:
+                continue  # new
+            last = today - timedelta(days=rng.randint(0, 9))
+            state = CardState(
+                ef=2500,
+                interval=rng.randint(1, 20),
+                repetitions=rng.randint(1, 5),
+                lapses=0,
+                due=today + timedelta(days=rng.randint(-6, 3)),
+                last_review=last if rng.random() < 0.9 else None,
+                redrill=last == today and rng.random() < 0.5,
+            )
+            queries.save_state(conn, quiz.learner_id, card_id, state)
+            if rng.random() < 0.1:
+                queries.set_flags(conn, quiz.learner_id, card_id, suspended=True)
+            elif rng.random() < 0.1:
+                days = rng.choice([-1, 0, 1])
+                queries.set_flags(
+                    conn, quiz.learner_id, card_id, buried_until=today + timedelta(days=days)
+                )
+
+
+@dataclass(frozen=True)
+class RefCard:
+    card_id: int
+    note_id: int
+    deck_id: int
+    position: int
+    ord: int
+    state: Any
+
+
+def reference_cards(quiz: Quiz) -> list[RefCard]:
+    """Every live card with this learner's state row (or None), read naively."""
+    with quiz.store.read() as conn:
+        states = {
+            r.card_id: r
+            for r in conn.execute(
+                select(card_states).where(card_states.c.learner_id == quiz.learner_id)
+            )
+        }
+        rows = conn.execute(
+            select(cards.c.id, cards.c.note_id, notes.c.deck_id, notes.c.position, cards.c.ord)
+            .select_from(cards.join(notes, notes.c.id == cards.c.note_id))
+            .where(cards.c.retired_at.is_(None), notes.c.retired_at.is_(None))
+        ).all()
+    return [RefCard(*r, states.get(r[0])) for r in rows]
+
+
+def reference_plan(quiz: Quiz, limits: DeckLimits) -> tuple[list[int], dict[str, tuple[int, ...]]]:
+    """Today's queue and each deck's (new, due, re-drill, due tomorrow), deck by deck, as
+    the specification states them: due reviews most overdue first, then new cards in deck
+    order, one card per note a day, daily limits counting today's answers."""
+    today, tomorrow = quiz.today(), quiz.tomorrow()
+    everything = reference_cards(quiz)
+    with quiz.store.read() as conn:
+        decks_ = conn.execute(select(decks.c.id, decks.c.key).order_by(decks.c.title)).all()
+        done = queries.done_today(conn, quiz.learner_id, today)
+
+    def available(c: RefCard) -> bool:
+        s = c.state
+        return s is None or (
+            not s.suspended and (s.buried_until is None or s.buried_until <= today)
+        )
+
+    seen = {c.note_id for c in everything if c.state is not None and c.state.last_review == today}
+    reviews: list[RefCard] = []
+    fresh: list[RefCard] = []
+    redrill: list[RefCard] = []
+    for deck_id, _ in decks_:
+        mine = sorted(
+            (c for c in everything if c.deck_id == deck_id), key=lambda c: (c.position, c.ord)
+        )
+        day = done.get(deck_id, queries.DayDone())
+        due = [
+            c
+            for c in mine
+            if available(c)
+            and c.state is not None
+            and c.state.due is not None
+            and c.state.due <= today
+            and c.state.last_review is not None
+            and c.state.last_review < today
+        ]
+        due.sort(key=lambda c: c.state.due)
+        reviews += take(due, limits.reviews_per_day - day.reviews, seen)
+    reviews.sort(key=lambda c: c.state.due)
+    for deck_id, _ in decks_:
+        mine = sorted(
+            (c for c in everything if c.deck_id == deck_id), key=lambda c: (c.position, c.ord)
+        )
+        day = done.get(deck_id, queries.DayDone())
+        new = [c for c in mine if available(c) and (c.state is None or c.state.last_review is None)]
+        fresh += take(new, limits.new_per_day - day.new, seen)
+    for deck_id, _ in decks_:
+        mine = sorted(
+            (c for c in everything if c.deck_id == deck_id), key=lambda c: (c.position, c.ord)
+        )
+        redrill += [
+            c
+            for c in mine
+            if available(c)
+            and c.state is not None
+            and c.state.last_review == today
+            and c.state.redrill
+        ]
+    redrill.sort(key=lambda c: (c.position, c.ord))
+    counts = {
+        key: (
+            sum(1 for c in fresh if c.deck_id == deck_id),
+            sum(1 for c in reviews if c.deck_id == deck_id),
+            sum(1 for c in redrill if c.deck_id == deck_id),
+            sum(
+                1
+                for c in everything
+                if c.deck_id == deck_id
+                and c.state is not None
+                and not c.state.suspended
+                and c.state.due is not None
+                and c.state.due <= tomorrow
+            ),
+        )
+        for deck_id, key in decks_
+    }
+    return [c.card_id for c in reviews + fresh + redrill], counts
+
+
+def take(items: list[RefCard], limit: int, seen: set[int]) -> list[RefCard]:
+    taken: list[RefCard] = []
+    for c in items:
+        if len(taken) >= limit:
+            break
+        if c.note_id not in seen:
+            seen.add(c.note_id)
+            taken.append(c)
+    return taken
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_day_plan_and_home_counts_match_the_reference(
+    make_quiz: object, tmp_path: Path, clock: FakeClock, seed: int
+) -> None:
+    limits = DeckLimits(new_per_day=4, reviews_per_day=6)
+    quiz: Quiz = make_quiz(settings=Settings(limits=limits))  # type: ignore[operator]
+    import_files(quiz, [reversed_deck(tmp_path, "alpha", "Alpha", range(30)), TINY])
+    import_files(quiz, [reversed_deck(tmp_path, "beta", "Beta", range(25))])
+    # Retire a few notes: their cards must count nowhere.
+    import_files(quiz, [reversed_deck(tmp_path, "beta", "Beta", range(3, 25))])
+    scatter_states(quiz, seed)
+    ReviewSession.start(quiz).answer(2)  # a log entry today: limits count it
+    for _ in range(2):
+        queue, counts = reference_plan(quiz, limits)
+        session = ReviewSession.start(quiz)
+        assert [*session.queue, *session.redrill] == queue
+        overview = {d.key: (d.new, d.due, d.redrill, d.due_tomorrow) for d in deck_overview(quiz)}
+        assert overview == counts
+        clock.advance(days=1)
+
+
+def test_deck_sizes_count_live_cards(quiz: Quiz, tmp_path: Path) -> None:
+    import_files(quiz, [reversed_deck(tmp_path, "alpha", "Alpha", range(10)), TINY])
+    import_files(quiz, [reversed_deck(tmp_path, "alpha", "Alpha", range(2, 10))])
+    expected: dict[str, int] = {}
+    with quiz.store.read() as conn:
+        keys = dict(conn.execute(select(decks.c.id, decks.c.key)).all())
+    for c in reference_cards(quiz):
+        expected[keys[c.deck_id]] = expected.get(keys[c.deck_id], 0) + 1
+    assert deck_sizes(quiz) == expected == {"alpha": 16, "tiny": 6}
+
+
+def test_home_counts_read_only_todays_cards_through_indexes(
+    quiz: Quiz, tmp_path: Path, clock: FakeClock
+) -> None:
+    # What keeps the home screen fast on a large collection: no statement walks every
+    # card, note or card state of the learner (SQLite's plans; PostgreSQL plans its own).
+    if quiz.store.engine.dialect.name != "sqlite":
+        pytest.skip("query plans are SQLite's")
+    import_files(quiz, [reversed_deck(tmp_path, "alpha", "Alpha", range(30)), TINY])
+    scatter_states(quiz, 1)
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
+        statements.append((sql, params))
+
+    event.listen(quiz.store.engine, "before_cursor_execute", keep)
+    try:
+        deck_overview(quiz)
+    finally:
+        event.remove(quiz.store.engine, "before_cursor_execute", keep)
+    walks = []
+    with quiz.store.read() as conn:
+        for sql, params in statements:
+            if not sql.startswith("SELECT"):
+                continue
+            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params):
+                step = str(row[3])
+                if step.startswith("SCAN") and "decks" not in step:
+                    walks.append(step)
+                if step.startswith("SEARCH card_states") and step.endswith("(learner_id=?)"):
+                    walks.append(step)
+    assert walks == []

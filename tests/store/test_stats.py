@@ -16,11 +16,13 @@ asserted below is worked out by hand from this script and SM-2 (see the comments
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, insert, select
 
 from quiz.domain.sm2 import CardState
 from quiz.services import Quiz
@@ -40,6 +42,8 @@ from quiz.services.stats import (
     compute_stats,
 )
 from quiz.store import queries
+from quiz.store import stats_queries as sq
+from quiz.store.tables import card_states, cards, review_log
 from tests.conftest import TINY, FakeClock
 
 DAY0 = date(2026, 11, 22)
@@ -281,6 +285,8 @@ def test_retired_cards_leave_states_but_keep_their_history(history: Quiz, tmp_pa
     s = compute_stats(history, deck="med")
     assert (s.cards.mature, s.cards.total) == (0, 4)
     assert s.activity.answers == 17 and s.retention[1].mature == Ratio(1, 1)
+    # c1 lapsed once but is retired: the hardest cards are live ones only.
+    assert [h.ref for h in compute_stats(history).hardest_cards] == ["med:a2:0", "med:b1:0"]
 
 
 def test_other_learners_see_their_own_statistics(history: Quiz, make_quiz: object) -> None:
@@ -342,3 +348,157 @@ def test_stats_is_frozen(history: Quiz) -> None:
     s: Stats = compute_stats(history)
     with pytest.raises(AttributeError):
         s.today = TODAY  # type: ignore[misc]
+
+
+# --- the aggregate queries against a plain reference ---------------------------------------
+
+
+def _random_log(quiz: Quiz, rng: random.Random, today: date, n: int) -> None:
+    """Answers of every kind (quality 0-5, unscheduled, first answers, any interval) over
+    400 days, several per day, to the cards of the scripted history."""
+    with quiz.store.write() as conn:
+        card_ids = list(conn.execute(select(cards.c.id)).scalars())
+        rows = []
+        for _ in range(n):
+            day = today - timedelta(days=rng.randrange(400))
+            first = rng.random() < 0.2
+            rows.append(
+                {
+                    "learner_id": quiz.learner_id,
+                    "card_id": rng.choice(card_ids),
+                    "reviewed_at": datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
+                    "study_day": day,
+                    "quality": rng.randrange(6),
+                    "scheduled": rng.random() < 0.8,
+                    "duration_ms": rng.randrange(1, 30_000),
+                    "ef_before": 250,
+                    "ef_after": 250,
+                    "interval_before": rng.choice((0, 1, 6, 20, 21, 22, 90)),
+                    "interval_after": 1,
+                    "repetitions_before": 0,
+                    "repetitions_after": 1,
+                    "lapses_before": 0,
+                    "lapses_after": 0,
+                    "due_before": None if first else day,
+                    "due_after": day + timedelta(days=1),
+                    "last_review_before": None if first else day - timedelta(days=1),
+                    "redrill_before": False,
+                    "redrill_after": False,
+                    "leech_before": False,
+                    "leech_after": False,
+                    "suspended_before": False,
+                    "suspended_after": False,
+                }
+            )
+        conn.execute(insert(review_log), rows)
+
+
+def _reference_days(quiz: Quiz, card_ids: set[int] | None, since: date) -> list[sq.DayRow]:
+    """daily() worked out in Python from every log row, as the definitions read."""
+    days: dict[date, list[int]] = {}
+    with quiz.store.read() as conn:
+        log = conn.execute(select(review_log).where(review_log.c.learner_id == quiz.learner_id))
+        for r in log:
+            if r.study_day < since or r.study_day > quiz.today():
+                continue
+            if card_ids is not None and r.card_id not in card_ids:
+                continue
+            d = days.setdefault(r.study_day, [0] * 5)
+            d[0] += 1
+            if r.scheduled and r.last_review_before is not None:
+                slot = 1 if r.interval_before < 21 else 3
+                d[slot] += 1
+                d[slot + 1] += r.quality >= 3
+    return [sq.DayRow(day, *days[day]) for day in sorted(days)]
+
+
+def test_daily_figures_equal_a_row_by_row_reference(history: Quiz) -> None:
+    """The per-day query groups by (day, scheduled, quality) and folds in Python."""
+    today = history.today()
+    _random_log(history, random.Random(5), today, 3_000)
+    since = today - timedelta(days=364)
+    with history.store.read() as conn:
+        scope = sq.resolve_scope(conn, history.learner_id, today, "med", None)
+        med_ids = {int(card_id) for card_id in conn.scalars(select(scope.card_ids().subquery()))}
+        for deck, ids in ((None, None), ("med", med_ids)):
+            scope = sq.resolve_scope(conn, history.learner_id, today, deck, None)
+            got = sq.daily(conn, scope, since, mature_days=21, pass_quality=3)
+            assert got == _reference_days(history, ids, since), deck
+    # Durations over the last 30 days, against the same rows.
+    with history.store.read() as conn:
+        scope = sq.resolve_scope(conn, history.learner_id, today, None, None)
+        start = today - timedelta(days=29)
+        ms = sq.durations(conn, scope, start)
+        log = review_log.c
+        rows = conn.execute(select(log.study_day, log.duration_ms).where(log.study_day >= start))
+        expected: dict[date, int] = {}
+        for day, duration in rows:
+            if day <= today:
+                expected[day] = expected.get(day, 0) + duration
+    assert ms == expected
+
+
+def test_forecast_and_hardest_equal_a_card_by_card_reference(history: Quiz) -> None:
+    """Due days folded into the card groups, and the hardest cards read off card_states."""
+    rng = random.Random(7)
+    today = history.today()
+    with history.store.write() as conn:
+        for (card_id,) in conn.execute(select(cards.c.id)):
+            last = today - timedelta(days=rng.randrange(1, 60))
+            state = CardState(
+                rng.choice((130, 200, 249, 250, 260)),
+                rng.randrange(1, 40),
+                1,
+                rng.choice((0, 0, 1, 3)),
+                due=last + timedelta(days=rng.randrange(1, 80)),
+                last_review=last,
+                suspended=rng.random() < 0.2,
+            )
+            queries.save_state(conn, history.learner_id, card_id, state)
+    s = compute_stats(history)
+    with history.store.read() as conn:
+        states = list(
+            conn.execute(select(card_states).where(card_states.c.learner_id == history.learner_id))
+        )
+    due = [0] * 30
+    overdue = 0
+    for r in states:
+        if not r.suspended and r.due <= today + timedelta(days=29):
+            offset = (r.due - today).days
+            overdue += offset < 0
+            due[max(0, offset)] += 1
+    assert s.forecast == Forecast(today, tuple(due), overdue)
+    hard = sorted(
+        (r for r in states if r.ef < 250 or r.lapses > 0),
+        key=lambda r: (r.ef, -r.lapses, r.card_id),
+    )
+    assert [h.card_id for h in s.hardest_cards] == [r.card_id for r in hard[:10]]
+
+
+def test_the_per_day_figures_are_read_off_the_index_alone(history: Quiz) -> None:
+    """On SQLite the year of answers comes from ix_review_log_stats in its order: no table
+    rows and no sort, which is what keeps statistics fast over a million reviews."""
+    if history.store.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite query plan")
+    statements: list[tuple[str, Any]] = []
+
+    def record(*args: object) -> None:
+        statements.append((str(args[2]), args[3]))
+
+    event.listen(history.store.engine, "before_cursor_execute", record)
+    try:
+        compute_stats(history)
+    finally:
+        event.remove(history.store.engine, "before_cursor_execute", record)
+    log_queries = [
+        (sql, p)
+        for sql, p in statements
+        if "FROM review_log" in sql and "GROUP BY review_log.study_day" in sql
+    ]
+    assert len(log_queries) == 2
+    with history.store.read() as conn:
+        for sql, params in log_queries:
+            plan = " | ".join(
+                str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+            )
+            assert "COVERING INDEX ix_review_log_stats" in plan and "TEMP B-TREE" not in plan, plan

@@ -129,3 +129,19 @@ def test_tui_never_imports_the_store_or_sqlalchemy() -> None:
             # Nor does it open transactions itself: screens ask the services.
             if isinstance(node, ast.Attribute) and node.attr == "store":
                 raise AssertionError(f"{path}:{node.lineno} uses the store directly")
+
+
+async def test_starting_in_a_review_reads_the_counts_only_when_home_is_shown(
+    tiny: Quiz, monotonic: FakeMonotonic
+) -> None:
+    # The home screen under the review screen must not compete with the first card.
+    app = make_app(tiny, monotonic=monotonic, start_review=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        home = app.screen_stack[-2]
+        assert isinstance(home, HomeScreen) and not home.loaded
+        await press(pilot, "q")
+        await settle(pilot)
+        assert app.screen is home and home.loaded
+        assert "Tiny deck" in screen_text(app)

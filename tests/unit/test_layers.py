@@ -77,3 +77,29 @@ def test_opening_the_app_does_not_load_the_deck_validator() -> None:
         print(sorted(m for m in ("pydantic", "quiz.decks.loader", "yaml") if m in sys.modules))
     """)
     assert out == "[]"
+
+
+def test_opening_the_app_does_not_load_the_review_screen() -> None:
+    # Start-up: the home screen comes first; the review screen loads when studying starts.
+    out = run("""
+        import sys
+        import quiz.tui.app
+        lazy = ("quiz.tui.screens.review", "quiz.tui.widgets.card_view")
+        print(sorted(m for m in lazy if m in sys.modules))
+    """)
+    assert out == "[]"
+
+
+def test_a_start_with_the_bundled_decks_unchanged_does_not_load_the_deck_validator(
+    tmp_path: object,
+) -> None:
+    # The first start imports the bundled deck; later starts only compare file hashes.
+    code = f"""
+        import sys
+        from quiz.services.context import Quiz
+        from quiz.services.decks import sync_bundled
+        quiz = Quiz.open("sqlite:///{tmp_path}/quiz.sqlite3", learner="ana")
+        print(len(sync_bundled(quiz)), "quiz.decks.loader" in sys.modules)
+    """
+    assert run(code) == "1 True"
+    assert run(code) == "0 False"

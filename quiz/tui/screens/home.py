@@ -89,7 +89,10 @@ class HomeScreen(Screen[None]):
         table.add_column("Tomorrow", key="tomorrow")
 
     def on_screen_resume(self) -> None:
-        self.load()
+        # Started straight into a review, the app pushes this screen and the review screen
+        # at once: count when this screen is really shown, not while the first card loads.
+        if self.app.screen is self:
+            self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home")
     def load(self) -> None:
