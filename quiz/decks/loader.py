@@ -157,6 +157,13 @@ def _load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
         located = parse(text)
     except YamlProblem as exc:
         raise DeckError([_diag(name, exc.mark, "", exc.message)]) from None
+    if any(escape in text for escape in _NUL_ESCAPES):
+        nuls = [
+            _diag(name, located.mark_for(path), format_path(path, located), _NUL_MESSAGE)
+            for path in _nul_paths(located.value, ())
+        ]
+        if nuls:
+            raise DeckError(nuls)
     if not isinstance(located.value, dict):
         raise DeckError(
             [
@@ -201,6 +208,26 @@ def check_deck(path: str | FsPath) -> list[Diagnostic]:
     unique = list(dict.fromkeys(found))
     unique.sort(key=lambda d: (d.line, d.column))
     return unique
+
+
+_NUL_ESCAPES = ("\\0", "\\x00", "\\u0000", "\\U00000000")
+"""The double-quoted escapes that write U+0000; YAML refuses it written raw."""
+_NUL_MESSAGE = "a NUL character (\\0) cannot be stored (PostgreSQL refuses it); remove it"
+
+
+def _nul_paths(value: Any, path: Path) -> Iterator[Path]:
+    """Where a string holding U+0000 is, keys included."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                yield path
+            yield from _nul_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_paths(item, (*path, i))
 
 
 def _parse_quietly(path: str | FsPath) -> Located | None:

@@ -247,3 +247,24 @@ def test_paused_gc_restores_the_collector_when_the_last_pause_ends() -> None:
     with pytest.raises(DeckError), paused_gc():
         load_deck_bytes(b"deck: [", "x.yaml")
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("escape", ["\\0", "\\x00", "\\u0000", "\\U00000000"])
+def test_a_nul_character_is_refused_where_it_is(tmp_path: Path, escape: str) -> None:
+    # YAML refuses a raw NUL but writes one for these escapes; PostgreSQL cannot store it.
+    path = write(
+        tmp_path,
+        f"""\
+      - {{id: a, type: basic, front: x, back: y}}
+      - {{id: b, type: basic, front: x, back: y, extra: "bad{escape}"}}
+    """,
+    )
+    assert errors(path) == [
+        f"{path}:8:43: error: notes[1](b).extra: a NUL character (\\0) cannot be stored "
+        "(PostgreSQL refuses it); remove it"
+    ]
+
+
+def test_a_backslash_zero_outside_double_quotes_is_text(tmp_path: Path) -> None:
+    path = write(tmp_path, "  - {id: a, type: basic, front: 'C:\\0 drive', back: y}\n")
+    assert load_deck(path).deck.notes[0].fields["front"] == "C:\\0 drive"
