@@ -949,7 +949,7 @@ def main_rows(cfg: Config) -> tuple[list[Row], Dataset, dict[str, Any]]:
         "export", f"export {human(cfg.size.notes)} notes ({big} cards) to Anki CSV",
         quiz_export, anki_export, "quiz ≤ Anki",
         quiz_export.median <= anki_export.median if anki_export else None,
-        "quiz: the `quiz export anki` command run in-process (`deck_from_db` + "
+        "quiz: the `quiz export anki` command run in-process (`decks_from_db` + "
         "`write_anki_csv`); Anki: `export_note_csv` with html, tags, deck, notetype and guid.",
     ))
 
