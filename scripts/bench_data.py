@@ -448,8 +448,15 @@ def build_quiz_store(
                     for ord_ in note.card_ords():
                         card_id += 1
                         card_ids.append(card_id)
-                        card_rows.append({"id": card_id, "note_id": note_id, "ord": ord_,
-                                          "retired_at": None})
+                        card_rows.append(
+                            {
+                                "id": card_id,
+                                "note_id": note_id,
+                                "ord": ord_,
+                                "retired_at": None,
+                                "deck_id": deck_id,
+                            }
+                        )
                     if len(note_rows) >= CHUNK:
                         _flush(conn, notes, note_rows)
                         _flush(conn, note_tags, tag_rows)

@@ -7,13 +7,15 @@ What is checked:
 * orphans: rows whose learner, card, note or deck is missing (possible only if
   the file was edited with foreign keys off, e.g. in the sqlite3 shell);
 * card states that disagree with the review log;
-* retired notes whose cards were left live.
+* retired notes whose cards were left live;
+* cards filed under another deck than their note's (``cards.deck_id`` is a copy).
 
 What is repaired, always after a backup of a SQLite file and in one
 transaction: a missing learner is recreated as ``recovered-<id>`` so that its
 progress is kept; rows under a missing deck, note or card can never be shown
 again and are deleted (the backup keeps them); a disagreeing card state is set
-from the card's latest review-log row; a retired note's live cards are retired.
+from the card's latest review-log row; a retired note's live cards are retired; a
+card is filed under its note's deck again.
 
 Card states are repaired from the latest log row rather than by replaying the
 whole log through SM-2: each row records the state the learner was actually
@@ -33,7 +35,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, delete, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from quiz.domain.sm2 import CardState
 from quiz.store.engine import Store, backup_sqlite, sqlite_path
@@ -151,7 +164,11 @@ class _Link:
     parent: Table
     what: str
     fix: str
-    """How the repair treats the orphans: "recreate" the parent, or "delete" the children."""
+    """How the repair treats the orphans: "recreate" the parent, "delete" the children, or
+    "refile" them (set a card's deck from its note)."""
+
+    among: ColumnElement[bool] | None = None
+    """Only these children can be orphans (the others are another link's)."""
 
     @property
     def check(self) -> str:
@@ -159,7 +176,17 @@ class _Link:
 
     def orphans(self) -> Any:
         col: Column[Any] = self.child.c[self.column]
-        return col.not_in(select(self.parent.c.id))
+        missing = col.not_in(select(self.parent.c.id))
+        return missing if self.among is None else and_(missing, self.among)
+
+
+def _sound_notes() -> Any:
+    """Notes of a deck that exists: the others are removed with their cards."""
+    return select(notes.c.id).where(notes.c.deck_id.in_(select(decks.c.id)))
+
+
+def _note_deck() -> Any:
+    return select(notes.c.deck_id).where(notes.c.id == cards.c.note_id).scalar_subquery()
 
 
 # Parents first: deleting a note whose deck is missing removes its cards, and those
@@ -168,6 +195,16 @@ LINKS = (
     _Link(notes, "deck_id", decks, "note(s) belong to a deck that does not exist", "delete"),
     _Link(note_tags, "note_id", notes, "tag row(s) belong to a note that does not exist", "delete"),
     _Link(cards, "note_id", notes, "card(s) belong to a note that does not exist", "delete"),
+    # A card whose note is sound is kept, its progress with it: only the copy of the
+    # note's deck is wrong. A card of an unsound note goes with its note.
+    _Link(
+        cards,
+        "deck_id",
+        decks,
+        "card(s) are filed under a deck that does not exist",
+        "refile",
+        among=cards.c.note_id.in_(_sound_notes()),
+    ),
     _Link(card_states, "learner_id", learners, "card state(s) of a missing learner", "recreate"),
     _Link(review_log, "learner_id", learners, "review-log row(s) of a missing learner", "recreate"),
     _Link(card_states, "card_id", cards, "card state(s) of a card that does not exist", "delete"),
@@ -271,8 +308,32 @@ def _live_cards_of_retired_notes() -> Any:
     )
 
 
+def _misfiled_cards() -> Any:
+    """Cards filed under another existing deck than their note's (a missing deck is an
+    orphan, reported as such)."""
+    return select(cards.c.id).where(
+        cards.c.deck_id.in_(select(decks.c.id)), cards.c.deck_id != _note_deck()
+    )
+
+
+def _refile_cards(conn: Connection) -> None:
+    """File every card of a sound note under its note's deck."""
+    conn.execute(
+        update(cards)
+        .where(cards.c.note_id.in_(_sound_notes()), cards.c.deck_id != _note_deck())
+        .values(deck_id=_note_deck())
+    )
+
+
 def _count(conn: Connection, table: Table) -> int:
     return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+_LINK_REPAIRS = {
+    "recreate": "recreate the missing learner(s) as 'recovered-<id>' to keep this progress",
+    "delete": "delete them: they can never be shown again (the backup keeps them)",
+    "refile": "file them under their note's deck",
+}
 
 
 def examine(conn: Connection) -> tuple[list[Finding], dict[str, int]]:
@@ -288,11 +349,7 @@ def examine(conn: Connection) -> tuple[list[Finding], dict[str, int]]:
             ).scalar_one()
         )
         if count:
-            repair = (
-                "recreate the missing learner(s) as 'recovered-<id>' to keep this progress"
-                if link.fix == "recreate"
-                else "delete them: they can never be shown again (the backup keeps them)"
-            )
+            repair = _LINK_REPAIRS[link.fix]
             findings.append(Finding(link.check, f"{count} {link.what}", count, repair=repair))
     live = int(
         conn.execute(
@@ -306,6 +363,18 @@ def examine(conn: Connection) -> tuple[list[Finding], dict[str, int]]:
                 f"{live} card(s) of retired notes are still live",
                 live,
                 repair="retire them with their note",
+            )
+        )
+    misfiled = int(
+        conn.execute(select(func.count()).select_from(_misfiled_cards().subquery())).scalar_one()
+    )
+    if misfiled:
+        findings.append(
+            Finding(
+                "card-decks",
+                f"{misfiled} card(s) are filed under another deck than their note's",
+                misfiled,
+                repair="file them under their note's deck",
             )
         )
     states = _check_states(conn)
@@ -369,8 +438,12 @@ def _repair(conn: Connection, findings: list[Finding], now: datetime) -> dict[st
             continue
         if link.fix == "recreate":
             _recreate_learners(conn, link, now)
+        elif link.fix == "refile":
+            _refile_cards(conn)
         else:
             conn.execute(delete(link.child).where(link.orphans()))
+    if "card-decks" in found:
+        _refile_cards(conn)
     if "retired-cards" in found:
         retired_at = (
             select(notes.c.retired_at).where(notes.c.id == cards.c.note_id).scalar_subquery()

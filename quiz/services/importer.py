@@ -181,9 +181,9 @@ def _existing_notes(conn: Connection, deck_id: int) -> dict[str, _Existing]:
         item = _Existing(note_id, digest, position, retired_at is not None, reset_token, {})
         found[key] = by_id[note_id] = item
     card_rows = conn.execute(
-        select(cards.c.id, cards.c.note_id, cards.c.ord, cards.c.retired_at)
-        .join(notes, notes.c.id == cards.c.note_id)
-        .where(notes.c.deck_id == deck_id)
+        select(cards.c.id, cards.c.note_id, cards.c.ord, cards.c.retired_at).where(
+            cards.c.deck_id == deck_id
+        )
     )
     for card_id, note_id, ord_, retired_at in card_rows:
         by_id[note_id].cards[ord_] = (card_id, retired_at is not None)
@@ -212,12 +212,8 @@ def unchanged_report(conn: Connection, deck_id: int, *, dry_run: bool = False) -
 def _learners_per_note(conn: Connection, deck_id: int) -> dict[int, int]:
     query = (
         select(cards.c.note_id, func.count(func.distinct(card_states.c.learner_id)))
-        .select_from(
-            card_states.join(cards, cards.c.id == card_states.c.card_id).join(
-                notes, notes.c.id == cards.c.note_id
-            )
-        )
-        .where(notes.c.deck_id == deck_id, card_states.c.last_review.is_not(None))
+        .select_from(card_states.join(cards, cards.c.id == card_states.c.card_id))
+        .where(cards.c.deck_id == deck_id, card_states.c.last_review.is_not(None))
         .group_by(cards.c.note_id)
     )
     return {int(n): int(c) for n, c in conn.execute(query)}
@@ -308,7 +304,7 @@ def _apply(
         {c.key for c in report.notes if c.change in {Change.ADDED, Change.EDITED, Change.RESTORED}},
         existing,
     )
-    _sync_cards(conn, deck, ids, existing, report, now)
+    _sync_cards(conn, deck, deck_id, ids, existing, report, now)
 
 
 def _sync_tags(
@@ -331,6 +327,7 @@ def _sync_tags(
 def _sync_cards(
     conn: Connection,
     deck: Deck,
+    deck_id: int,
     ids: dict[str, int],
     existing: dict[str, _Existing],
     report: ImportReport,
@@ -350,7 +347,7 @@ def _sync_cards(
             else:
                 # retired_at is left out (NULL): binding None would run its type's
                 # processor once per card for nothing.
-                add.append({"note_id": ids[note.id], "ord": ord_})
+                add.append({"note_id": ids[note.id], "ord": ord_, "deck_id": deck_id})
         if old is not None:
             retire.extend(old.cards[o][0] for o in change.cards_retired)
             if change.reset:

@@ -263,6 +263,8 @@ _TODAY = bindparam("today", type_=Date)
 _DECK_IDS = bindparam("deck_ids", expanding=True, type_=Integer)
 
 _live = and_(cards.c.retired_at.is_(None), notes.c.retired_at.is_(None))
+_live_card = cards.c.retired_at.is_(None)
+"""Live, for queries without the notes: a retired note's cards are retired with it."""
 _available = and_(
     or_(card_states.c.suspended.is_(None), card_states.c.suspended.is_(False)),
     or_(card_states.c.buried_until.is_(None), card_states.c.buried_until <= _TODAY),
@@ -272,10 +274,11 @@ _with_state = cards.join(notes, notes.c.id == cards.c.note_id).outerjoin(
 )
 """Every card, with this learner's state if it has one (new cards have none)."""
 
-_studied = card_states.join(cards, cards.c.id == card_states.c.card_id).join(
-    notes, notes.c.id == cards.c.note_id
-)
-"""Cards this learner has a state for: the due-date index drives these queries."""
+_studied = card_states.join(cards, cards.c.id == card_states.c.card_id)
+"""Cards this learner has a state for: the due-date index drives these queries. The card
+row has its deck; a query joins the note only for its position, the deck's order."""
+
+_studied_in_order = _studied.join(notes, notes.c.id == cards.c.note_id)
 
 
 class QueueItem(NamedTuple):
@@ -296,15 +299,15 @@ _READY_TODAY = and_(
 
 _DUE_CARDS = (
     select(
-        cards.c.id, cards.c.note_id, notes.c.deck_id, card_states.c.due, _READY_TODAY.label("ready")
+        cards.c.id, cards.c.note_id, cards.c.deck_id, card_states.c.due, _READY_TODAY.label("ready")
     )
-    .select_from(_studied)
+    .select_from(_studied_in_order)
     .where(
         card_states.c.learner_id == _LEARNER,
         card_states.c.due <= bindparam("until", type_=Date),
         card_states.c.suspended.is_not(True),
-        notes.c.deck_id.in_(_DECK_IDS),
-        _live,
+        cards.c.deck_id.in_(_DECK_IDS),
+        _live_card,
     )
     .order_by(card_states.c.due, notes.c.position, cards.c.ord)
 )
@@ -322,7 +325,8 @@ def due_cards(
     One query for all decks: the due-date index spans every deck, so a query per deck
     would walk the due cards of all decks each time. Within a deck the order is the
     deck's own: most overdue first, then deck order. Every column it filters on is in
-    the due-date index; only the card and its note are read from their tables.
+    the due-date index or the narrow card row (deck, retired); the note is read only for
+    its position, the deck order.
     """
     if not deck_ids:
         return
@@ -353,15 +357,15 @@ def new_cards(conn: Connection, learner_id: int, deck_id: int, today: date) -> I
 
 
 _REDRILL_CARDS = (
-    select(cards.c.id, cards.c.note_id, notes.c.deck_id)
-    .select_from(_studied)
+    select(cards.c.id, cards.c.note_id, cards.c.deck_id)
+    .select_from(_studied_in_order)
     .where(
         card_states.c.learner_id == _LEARNER,
         card_states.c.last_review == _TODAY,
         card_states.c.redrill.is_(True),
         _available,
-        notes.c.deck_id.in_(_DECK_IDS),
-        _live,
+        cards.c.deck_id.in_(_DECK_IDS),
+        _live_card,
     )
     .order_by(notes.c.position, cards.c.ord)
 )
@@ -399,21 +403,17 @@ class DayDone:
 
 _DONE_TODAY = (
     select(
-        notes.c.deck_id,
+        cards.c.deck_id,
         func.sum(case((review_log.c.last_review_before.is_(None), 1), else_=0)),
         func.sum(case((review_log.c.last_review_before.is_not(None), 1), else_=0)),
     )
-    .select_from(
-        review_log.join(cards, cards.c.id == review_log.c.card_id).join(
-            notes, notes.c.id == cards.c.note_id
-        )
-    )
+    .select_from(review_log.join(cards, cards.c.id == review_log.c.card_id))
     .where(
         review_log.c.learner_id == _LEARNER,
         review_log.c.study_day == _TODAY,
         review_log.c.scheduled.is_(True),
     )
-    .group_by(notes.c.deck_id)
+    .group_by(cards.c.deck_id)
 )
 
 
@@ -439,15 +439,15 @@ def deck_rows(conn: Connection) -> list[DeckRow]:
 
 
 _DUE_BY = (
-    select(notes.c.deck_id, func.count())
+    select(cards.c.deck_id, func.count())
     .select_from(_studied)
     .where(
         card_states.c.learner_id == _LEARNER,
         card_states.c.due <= bindparam("day", type_=Date),
         card_states.c.suspended.is_not(True),
-        _live,
+        _live_card,
     )
-    .group_by(notes.c.deck_id)
+    .group_by(cards.c.deck_id)
 )
 
 
@@ -458,16 +458,12 @@ def due_by(conn: Connection, learner_id: int, day: date) -> dict[int, int]:
     return {int(d): int(n) for d, n in rows}
 
 
-_DECK_SIZES = (
-    select(notes.c.deck_id, func.count())
-    .select_from(cards.join(notes, notes.c.id == cards.c.note_id))
-    .where(_live)
-    .group_by(notes.c.deck_id)
-)
+_DECK_SIZES = select(cards.c.deck_id, func.count()).where(_live_card).group_by(cards.c.deck_id)
 
 
 def deck_sizes(conn: Connection) -> dict[int, int]:
-    """Live cards per deck. Reads every card: for listings, not for each screen refresh."""
+    """Live cards per deck. Counts every card, off the (deck_id, retired_at) index: for
+    listings, not for each screen refresh."""
     return {int(d): int(n) for d, n in conn.execute(_DECK_SIZES)}
 
 

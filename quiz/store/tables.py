@@ -91,7 +91,12 @@ cards = Table(
     Column("note_id", Integer, ForeignKey("notes.id", ondelete="CASCADE"), nullable=False),
     Column("ord", Integer, nullable=False),
     Column("retired_at", UTCDateTime, nullable=True),
+    # The note's deck, copied (a note never changes deck): the queue, the counts and the
+    # statistics find a deck's live cards here without reading the wide note rows.
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), nullable=False),
     UniqueConstraint("note_id", "ord", name="uq_cards_note_ord"),
+    # A deck's live cards (its size, deck-scoped statistics) off the index alone.
+    Index("ix_cards_deck_id", "deck_id", "retired_at"),
 )
 
 card_states = Table(

@@ -110,6 +110,7 @@ CASES: dict[str, tuple[Content, str, int | None]] = {
     "invalid-utf8": (tiny("Paris", "Par\xeds").replace(b"\xc3\xad", b"\xed"), "invalid UTF-8", 14),
     "utf16": ("deck:\n  id: x\n".encode("utf-16"), "invalid UTF-8", 1),
     "nul-byte": (tiny("back: Paris", "back: Pa\x00ris"), "control characters", None),
+    "nul-escape": (tiny("back: Paris", 'back: "Pa\\0ris"'), "NUL character", None),
     "tab-indent": (notes("  - id: a\n\ttype: basic\n"), "indent with spaces, not tabs", 6),
     "odd-indent": (
         notes("  - id: a\n    type: basic\n     front: a\n    back: b\n"),
@@ -319,7 +320,7 @@ def test_ids_yaml_keeps_as_written_are_text(home: Path, tmp_path: Path) -> None:
 NASTY = {
     "markup": "[bold red]x[/] [link=file:///etc/passwd]y[/link] [/] [",
     "ansi": "\x1b[2J\x1b[31mred\x1b[0m \x1b]8;;http://x\x07link\x1b]8;;\x07 \x9b1;1H",
-    "controls": "bell\x07 back\x08 nul\x00 del\x7f cr\rend",
+    "controls": "bell\x07 back\x08 vt\x0b del\x7f cr\rend",  # NUL is refused: see above
     "bidi": "\u202eevil\u202c \u2067iso\u2069 עברית العربية",
     "zero-width": "zero\u200bwidth\u200d joiner\ufeff bom",
     "long": "x" * 10_000,

@@ -44,24 +44,36 @@ def released_revisions() -> list[str]:
 
 
 def _fill_0001(conn: sqlite3.Connection) -> None:
-    """Two learners' progress on one deck, with every column kind and NULLs, in 0001's shape."""
+    """Two learners' progress on two decks, with every column kind and NULLs, in 0001's shape."""
+    _fill(conn, cards_have_deck=False)
+
+
+def _fill_0005(conn: sqlite3.Connection) -> None:
+    """0001's rows, each card with its note's deck (0005 copied it onto the cards)."""
+    _fill(conn, cards_have_deck=True)
+
+
+def _fill(conn: sqlite3.Connection, *, cards_have_deck: bool) -> None:
     conn.execute(
         "INSERT INTO learners (id, name, created_at) VALUES "
         "(1, 'ann', '2026-01-01 08:00:00.000000'), (2, 'bob ünï', '2026-01-02 09:00:00.000000')"
     )
-    conn.execute(
-        "INSERT INTO decks (id, key, title, description, version, sources, tags, file_sha256,"
-        " source_path, imported_at) VALUES (1, 'd', 'Deck «1»', '', '1',"
-        ' \'[{"id": "b", "title": "B", "url": null}]\', \'[]\', NULL, NULL,'
-        " '2026-01-01 08:00:00.000000')"
-    )
+    for deck in (1, 2):
+        conn.execute(
+            "INSERT INTO decks (id, key, title, description, version, sources, tags, file_sha256,"
+            f" source_path, imported_at) VALUES ({deck}, 'd{deck}', 'Deck «{deck}»', '', '1',"
+            ' \'[{"id": "b", "title": "B", "url": null}]\', \'[]\', NULL, NULL,'
+            " '2026-01-01 08:00:00.000000')"
+        )
     for n in range(1, 41):
+        deck = 1 if n <= 25 else 2
         conn.execute(
             "INSERT INTO notes (id, deck_id, key, type, position, fields, tags, source_id,"
             " source_section, extra, facts, reset_token, content_hash, retired_at)"
-            " VALUES (?, 1, ?, 'basic', ?, ?, '[\"t\"]', NULL, NULL, ?, '[]', NULL, ?, ?)",
+            " VALUES (?, ?, ?, 'basic', ?, ?, '[\"t\"]', NULL, NULL, ?, '[]', NULL, ?, ?)",
             (
                 n,
+                deck,
                 f"n{n}",
                 n,
                 f'{{"front": "Q{n} ☃", "back": "A{n}"}}',
@@ -70,10 +82,11 @@ def _fill_0001(conn: sqlite3.Connection) -> None:
                 "2026-02-01 00:00:00.000000" if n == 40 else None,
             ),
         )
-        conn.execute(
-            "INSERT INTO cards (id, note_id, ord, retired_at) VALUES (?, ?, 0, ?)",
-            (n, n, "2026-02-01 00:00:00.000000" if n == 40 else None),
-        )
+        card: dict[str, object] = {"id": n, "note_id": n, "ord": 0}
+        card["retired_at"] = "2026-02-01 00:00:00.000000" if n == 40 else None
+        if cards_have_deck:
+            card["deck_id"] = deck
+        _insert(conn, "cards", **card)
         conn.execute("INSERT INTO note_tags (note_id, tag) VALUES (?, 't')", (n,))
     log_id = 0
     for learner in (1, 2):
@@ -148,6 +161,7 @@ FILLERS: dict[str, Callable[[sqlite3.Connection], None]] = {
     "0002": _fill_0001,  # 0002 only added an index: the rows are 0001's
     "0003": _fill_0001,  # 0003 only swapped an index on review_log
     "0004": _fill_0001,  # 0004 only swapped indexes on card_states
+    "0005": _fill_0005,
 }
 """How to fill a database at each released revision; a new migration needs an entry here."""
 
@@ -219,7 +233,14 @@ def test_a_database_of_each_released_revision_opens_with_every_row(
     store.dispose()
     assert (backup is None) == (revision == HEAD_REVISION)
     assert revision_of(path) == HEAD_REVISION
-    assert_kept(old, snapshot(path))
+    new = snapshot(path)
+    assert_kept(old, new)
+    # Each card is filed under its note's deck, whichever revision added the column.
+    deck_of_note = {note["id"]: note["deck_id"] for note in new["notes"]}
+    assert [c["deck_id"] for c in new["cards"]] == [
+        deck_of_note[c["note_id"]] for c in new["cards"]
+    ]
+    assert {c["deck_id"] for c in new["cards"]} == {1, 2}
     # And the current code reads it: ann's card 2 has the state the old file held.
     quiz = Quiz.open(f"sqlite:///{path}", learner="ann", tz=UTC)
     try:

@@ -198,11 +198,11 @@ def test_rows_of_missing_decks_notes_and_cards_are_removed(studied: Quiz, db: Pa
         " leech_after, suspended_before, suspended_after FROM review_log LIMIT 1",
         "INSERT INTO card_states (learner_id, card_id, ef, interval, repetitions, lapses,"
         " redrill, leech, suspended) VALUES (1, 998, 250, 0, 0, 0, 0, 0, 0)",
-        "INSERT INTO cards (id, note_id, ord) VALUES (997, 777, 0)",
+        "INSERT INTO cards (id, note_id, ord, deck_id) VALUES (997, 777, 0, 1)",
         "INSERT INTO note_tags (note_id, tag) VALUES (777, 'x')",
         "INSERT INTO notes (id, deck_id, key, type, position, fields, tags, facts,"
         " content_hash) VALUES (555, 42, 'lost', 'basic', 0, '{}', '[]', '[]', 'h')",
-        "INSERT INTO cards (id, note_id, ord) VALUES (996, 555, 0)",
+        "INSERT INTO cards (id, note_id, ord, deck_id) VALUES (996, 555, 0, 42)",
     )
     report = run_doctor(studied.store, repair=True, now=NOW)
     assert {f.check: f.count for f in report.findings} == {
@@ -235,6 +235,30 @@ def test_live_cards_of_a_retired_note_are_retired(studied: Quiz, db: Path) -> No
         )
         == [("2026-11-20 10:00:00.000000",)] * 2
     )
+
+
+def test_cards_filed_under_another_deck_than_their_note_are_refiled(
+    studied: Quiz, db: Path
+) -> None:
+    """The queue and statistics read a card's deck from the card: a wrong copy hides it."""
+    raw(
+        db,
+        "INSERT INTO decks (id, key, title, description, version, sources, tags, imported_at)"
+        " SELECT 7, 'other', 'Other', '', '1', '[]', '[]', imported_at FROM decks LIMIT 1",
+        "UPDATE cards SET deck_id = 7 WHERE note_id = (SELECT id FROM notes WHERE key = 'water')",
+        "UPDATE cards SET deck_id = 99"
+        " WHERE note_id = (SELECT id FROM notes WHERE key = 'capital')",
+    )
+    states = rows(db, "SELECT count(*) FROM card_states")
+    assert checks(studied) == {"orphans:cards.deck_id": 1, "card-decks": 2}
+    assert rows(
+        db,
+        "SELECT count(*) FROM cards c JOIN notes n ON n.id = c.note_id"
+        " WHERE c.deck_id != n.deck_id",
+    ) == [(0,)]
+    assert rows(db, "SELECT count(*) FROM cards") == [(6,)]
+    assert rows(db, "SELECT count(*) FROM card_states") == states
+    assert checks(studied) == {}
 
 
 def test_check_only_reports_without_writing_or_backing_up(studied: Quiz, db: Path) -> None:
