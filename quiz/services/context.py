@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
+from sqlalchemy import select
+
 from quiz.config import Settings
 from quiz.domain.days import study_day
 from quiz.store.engine import Store, open_store
 from quiz.store.queries import ensure_learner
+from quiz.store.tables import learners
 
 Clock = Callable[[], datetime]
 """Returns the current instant as a timezone-aware datetime."""
@@ -33,6 +36,20 @@ def default_learner() -> str:
         return getpass.getuser() or "me"
     except (KeyError, OSError):  # no passwd entry (containers)
         return "me"
+
+
+def _learner_id(store: Store, name: str, now: datetime) -> int:
+    """The learner's id, creating the profile on first use.
+
+    Every start but the first only reads: a write transaction would take the write lock
+    (waiting behind another session's import or answer) and commit, for nothing.
+    """
+    with store.read() as conn:
+        found = conn.execute(select(learners.c.id).where(learners.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    with store.write() as conn:
+        return ensure_learner(conn, name, now)
 
 
 @dataclass
@@ -66,8 +83,7 @@ class Quiz:
         now = clock()
         store, backup = open_store(url, now=now)
         name = learner or default_learner()
-        with store.write() as conn:
-            learner_id = ensure_learner(conn, name, now)
+        learner_id = _learner_id(store, name, now)
         return cls(
             store, name, learner_id, settings or Settings(), clock, tz or local_timezone(), backup
         )

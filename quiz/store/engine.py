@@ -175,21 +175,36 @@ def current_revision(engine: Engine) -> str | None:
         StoreError: If the database holds tables but no quiz schema, or a newer one.
     """
     with engine.connect() as conn:
-        tables = set(inspect(conn).get_table_names())
-        if "alembic_version" not in tables:
-            if tables - {"sqlite_sequence"}:
-                raise StoreError(
-                    f"{_display(str(engine.url))} holds tables but is not a quiz database; "
-                    "point --db or QUIZ_DB at another file"
-                )
+        try:
+            # A quiz store answers this at once; listing the tables (reflection) is only
+            # needed to tell an empty file from another program's, when it does not.
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DatabaseError:  # no such table, or a damaged file
+            conn.rollback()  # PostgreSQL refuses further statements in a failed transaction
+            tables = set(inspect(conn).get_table_names())
+            if "alembic_version" in tables:
+                raise  # there but unreadable: the caller reports why
+            _refuse_other_programs(tables, engine)
             return None
-        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     if revision is not None and revision > HEAD_REVISION:
         raise StoreError(
             f"{_display(str(engine.url))} was written by a newer quiz (schema {revision}); "
             "upgrade quiz to open it"
         )
     return revision
+
+
+def _refuse_other_programs(tables: set[str], engine: Engine) -> None:
+    """A database without quiz's schema is only taken over when it holds no tables.
+
+    Raises:
+        StoreError: If it holds another program's tables.
+    """
+    if tables - {"sqlite_sequence"}:
+        raise StoreError(
+            f"{_display(str(engine.url))} holds tables but is not a quiz database; "
+            "point --db or QUIZ_DB at another file"
+        )
 
 
 def _check_sqlite_file(path: Path) -> None:

@@ -12,11 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from quiz.services.context import Quiz
-from quiz.tui.screens.help import HelpScreen
-from quiz.tui.screens.home import HomeScreen
+from quiz.tui.screens.home import HomeScreen, first_counts
 
 if TYPE_CHECKING:
-    from quiz.tui.screens.review import Monotonic
+    from quiz.tui.screens.review import FirstStep, Monotonic
     from quiz.tui.screens.stats import StatsScreen
 
     PreviewRequested = StatsScreen.PreviewRequested
@@ -49,11 +48,20 @@ class QuizApp(App[None]):
         self.deck_keys = deck_keys
         self.monotonic = monotonic
         self.start_review = start_review
+        # What the first screen shows is read now, before Textual starts (see first_counts).
+        # Started into a review, the counts wait until the home screen is shown: they
+        # would delay the first card.
+        self.first_counts = None if start_review else first_counts(quiz, deck_keys)
+        self.first_step = self.first_review(deck_keys) if start_review else None
 
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen(self.quiz, self.deck_keys))
+        home = HomeScreen(
+            self.quiz, self.deck_keys, counts=self.first_counts, deferred=self.start_review
+        )
+        self.push_screen(home)
         if self.start_review:
-            self.review(self.deck_keys)
+            first, self.first_step = self.first_step, None
+            self.review(self.deck_keys, first)
 
     @on(HomeScreen.StartReview)
     def start_from_home(self, message: HomeScreen.StartReview) -> None:
@@ -64,13 +72,21 @@ class QuizApp(App[None]):
 
         self.push_screen(CardPreviewScreen(self.quiz, message.card_id))
 
-    def review(self, deck_keys: list[str] | None) -> None:
+    def first_review(self, deck_keys: list[str] | None) -> FirstStep | None:
+        from quiz.tui.screens.review import first_step
+
+        return first_step(self.quiz, deck_keys)
+
+    def review(self, deck_keys: list[str] | None, first: FirstStep | None = None) -> None:
         # Loaded when first studied: the home screen, shown first, does not need it.
         from quiz.tui.screens.review import ReviewScreen
 
-        self.push_screen(ReviewScreen(self.quiz, deck_keys, monotonic=self.monotonic))
+        screen = ReviewScreen(self.quiz, deck_keys, monotonic=self.monotonic, first=first)
+        self.push_screen(screen)
 
     def action_help(self) -> None:
+        from quiz.tui.screens.help import HelpScreen  # loaded when first asked for
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

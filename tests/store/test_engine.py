@@ -10,7 +10,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from quiz.store.engine import HEAD_REVISION, StoreError, backup_sqlite, open_store
+from quiz.services.context import Quiz
+from quiz.store.engine import HEAD_REVISION, Store, StoreError, backup_sqlite, open_store
 from quiz.store.migrate import head_revision
 from quiz.store.tables import metadata
 
@@ -44,6 +45,57 @@ def test_reopening_does_not_migrate_or_back_up(tmp_path: Path) -> None:
     store.dispose()
     assert backup is None
     assert list(tmp_path.glob("*.backup-*")) == []
+
+
+def test_an_empty_database_gets_the_schema(db_url: str) -> None:
+    # The revision query fails on an empty database; on PostgreSQL that failure must not
+    # poison the connection that then lists the tables.
+    store, backup = open_store(db_url)
+    with store.read() as conn:
+        revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    store.dispose()
+    assert (revision, backup) == (HEAD_REVISION, None)
+
+
+def test_opening_a_current_store_does_not_list_its_tables(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Start-up: a quiz store is recognised by reading its revision; reflection is for the
+    # rare file that has none.
+    open_store(db_url)[0].dispose()
+
+    def no_reflection(*args: object) -> None:
+        raise AssertionError("the tables were listed")
+
+    monkeypatch.setattr("quiz.store.engine.inspect", no_reflection)
+    store, backup = open_store(db_url)
+    store.dispose()
+    assert backup is None
+
+
+def test_a_known_learner_opens_without_a_write_transaction(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A write transaction takes the write lock (waiting behind an import) and commits
+    # with an fsync: starting as an existing learner must only read.
+    Quiz.open(db_url, learner="ann").close()
+    writes: list[Store] = []
+    write = Store.write
+
+    def counted(store: Store) -> object:
+        writes.append(store)
+        return write(store)
+
+    monkeypatch.setattr(Store, "write", counted)
+    ann = Quiz.open(db_url, learner="ann")
+    assert writes == []
+    bob = Quiz.open(db_url, learner="bob")  # new: created once
+    assert len(writes) == 1
+    again = Quiz.open(db_url, learner="bob")
+    assert len(writes) == 1
+    assert again.learner_id == bob.learner_id != ann.learner_id
+    for quiz in (ann, bob, again):
+        quiz.close()
 
 
 def test_backup_copies_a_consistent_database(tmp_path: Path) -> None:

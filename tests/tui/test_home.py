@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from textual.binding import Binding
 from textual.widgets import DataTable
 
@@ -145,3 +146,49 @@ async def test_starting_in_a_review_reads_the_counts_only_when_home_is_shown(
         await settle(pilot)
         assert app.screen is home and home.loaded
         assert "Tiny deck" in screen_text(app)
+
+
+async def test_the_first_counts_are_read_before_the_app_starts(app: QuizApp) -> None:
+    # Start-up: the first frame shows the counts, read before Textual started; later
+    # visits read afresh.
+    first = app.first_counts
+    assert first is not None
+    async with app.run_test(size=(80, 24)) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen) and home.loaded and home.first_counts is None
+        assert home.decks == first.decks and not app.workers
+        await press(pilot, "enter", "space", "3", "q", "q")  # one answer, summary, home
+        await settle(pilot)
+        assert app.screen is home
+        assert "1 cards · 1 answers" in screen_text(app)
+
+
+async def test_an_error_reading_the_first_counts_is_reported(
+    tiny: Quiz, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(quiz: Quiz) -> object:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("quiz.tui.screens.home.deck_overview", broken)
+    app = make_app(tiny, monotonic=FakeMonotonic())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen) and not app.screen.loaded
+        assert any("disk on fire" in str(n.message) for n in app._notifications)
+
+
+async def test_starting_in_a_review_builds_the_home_screen_when_it_is_shown(
+    tiny: Quiz, monotonic: FakeMonotonic
+) -> None:
+    # The home screen waits under the first card without widgets: building them (styles,
+    # table, footer) would delay the card.
+    app = make_app(tiny, monotonic=monotonic, start_review=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        home = app.screen_stack[-2]
+        assert isinstance(home, HomeScreen) and not home.built
+        assert not home.query(DataTable)
+        await press(pilot, "q")
+        await settle(pilot)
+        assert app.screen is home and home.built
+        assert " ".join(screen_text(app).split()).count("Tiny deck 4 0 0 0") == 1

@@ -315,3 +315,36 @@ async def test_start_review_opens_the_review_at_once_and_nothing_due_says_so(
         assert "Nothing to study right now." in screen_text(app)
         await press(pilot, "enter")
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_starting_in_a_review_shows_the_card_read_before_the_app_started(
+    tiny: Quiz, monotonic: FakeMonotonic
+) -> None:
+    # Start-up: the session and its first card are read before Textual starts, so the
+    # first frame shows the card; answering it goes on in the screen's worker as usual.
+    app = make_app(tiny, monotonic=monotonic, start_review=True)
+    first = app.first_step
+    assert first is not None and first.step.card is not None
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = review(app)
+        assert screen.session is first.session and screen.card == first.step.card
+        assert screen.phase == "front" and not screen.busy and not app.workers
+        await press(pilot, "space", "3")
+        assert log(tiny)[0][:2] == (ORDER[0], 4)
+        assert current(app) == ORDER[1]
+
+
+async def test_starting_in_a_review_that_cannot_start_says_why(
+    tiny: Quiz, monotonic: FakeMonotonic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(quiz: Quiz, deck_keys: list[str] | None = None) -> ReviewSession:
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(ReviewSession, "start", broken)
+    app = make_app(tiny, monotonic=monotonic, start_review=True)
+    assert app.first_step is None
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Could not open the review session: disk I/O error" in screen_text(app)
+        await press(pilot, "q")
+        assert isinstance(app.screen, HomeScreen)

@@ -90,6 +90,32 @@ def test_opening_the_app_does_not_load_the_review_screen() -> None:
     assert out == "[]"
 
 
+def test_opening_the_app_does_not_load_the_other_screens() -> None:
+    # Start-up: help, statistics, card preview and summary load when first shown, and the
+    # review screen (loaded to study) needs the summary only when the session ends.
+    out = run("""
+        import sys
+        import quiz.tui.app
+        first = sorted(m for m in sys.modules if m.startswith("quiz.tui.screens."))
+        import quiz.tui.screens.review
+        print(first, "quiz.tui.screens.summary" in sys.modules)
+    """)
+    assert out == "['quiz.tui.screens.home'] False"
+
+
+def test_a_start_without_a_settings_file_does_not_load_toml(tmp_path: object) -> None:
+    # Most learners have no settings file: the TOML parser is only needed to read one.
+    code = f"""
+        import sys
+        from quiz.cli import Options
+        options = Options("sqlite:///{tmp_path}/q.sqlite3", None, "{tmp_path}/none.toml", "ana")
+        with options.open():
+            print("tomllib" in sys.modules)
+    """
+    run(code)  # the first start creates the store and imports the bundled deck
+    assert run(code) == "False"
+
+
 def test_a_start_with_the_bundled_decks_unchanged_does_not_load_the_deck_validator(
     tmp_path: object,
 ) -> None:

@@ -27,6 +27,35 @@ TITLE_WIDTH = 40
 """Longer deck titles are cut with an ellipsis so the counts stay on screen."""
 
 
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """What the home screen shows: each deck's counts, and today's progress."""
+
+    decks: list[DeckOverview]
+    today: Today
+
+
+def read_counts(quiz: Quiz, deck_keys: list[str] | None) -> Counts:
+    """Today's counts of the decks (all when None), and today's progress (blocking)."""
+    decks = deck_overview(quiz)
+    if deck_keys is not None:
+        decks = [d for d in decks if d.key in deck_keys]
+    return Counts(decks, today_progress(quiz))
+
+
+def first_counts(quiz: Quiz, deck_keys: list[str] | None) -> Counts | None:
+    """The counts for the home screen's first frame, read before Textual starts.
+
+    Read in a worker once the screen is up, they would cost a second layout and paint,
+    and a worker thread racing Textual's own set-up for the interpreter slows both down.
+    None if they cannot be read: the screen's worker then reads again and reports why.
+    """
+    try:
+        return read_counts(quiz, deck_keys)
+    except Exception:  # reported by the screen's worker, which reads again
+        return None
+
+
 def progress_line(today: Today) -> Text:
     """Today's answers and time, and the streak."""
     text = Text(end="")
@@ -61,17 +90,35 @@ class HomeScreen(Screen[None]):
     class Loaded(Message):
         """Today's counts, read in a worker."""
 
-        decks: list[DeckOverview]
-        today: Today
+        counts: Counts
 
-    def __init__(self, quiz: Quiz, deck_keys: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        quiz: Quiz,
+        deck_keys: list[str] | None = None,
+        *,
+        counts: Counts | None = None,
+        deferred: bool = False,
+    ) -> None:
+        """
+        Args:
+            counts: Counts read before the app started, shown on the first visit;
+                later visits read afresh.
+            deferred: Build the widgets only when the screen is first shown: started
+                straight into a review, this screen waits under the review screen, and
+                building it (styles, table, footer) would delay the first card.
+        """
         super().__init__()
         self.quiz = quiz
         self.deck_keys = deck_keys
+        self.first_counts = counts
+        self.built = not deferred
         self.decks: list[DeckOverview] = []
         self.loaded = False
 
     def compose(self) -> ComposeResult:
+        if not self.built:
+            return
         yield Header()
         yield Static("", id="today", markup=False)
         table: DataTable[str | Text] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
@@ -80,6 +127,11 @@ class HomeScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if self.built:
+            self.set_up()
+
+    def set_up(self) -> None:
+        """Title and table columns, once the widgets exist."""
         day = self.quiz.today()
         self.sub_title = f"{day:%A} {day.day} {day:%B %Y}"
         table = self.query_one(DataTable)
@@ -88,24 +140,33 @@ class HomeScreen(Screen[None]):
             table.add_column(label, key=key)
         table.add_column("Tomorrow", key="tomorrow")
 
-    def on_screen_resume(self) -> None:
+    async def on_screen_resume(self) -> None:
         # Started straight into a review, the app pushes this screen and the review screen
         # at once: count when this screen is really shown, not while the first card loads.
-        if self.app.screen is self:
+        if self.app.screen is not self:
+            return
+        if not self.built:
+            self.built = True
+            await self.recompose()
+            self.set_up()
+        first, self.first_counts = self.first_counts, None
+        if first is not None:
+            self.show_counts(first)
+        else:
             self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home")
     def load(self) -> None:
-        decks = deck_overview(self.quiz)
-        if self.deck_keys is not None:
-            decks = [d for d in decks if d.key in self.deck_keys]
-        self.post_message(self.Loaded(decks, today_progress(self.quiz)))
+        self.post_message(self.Loaded(read_counts(self.quiz, self.deck_keys)))
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
-        self.decks = message.decks
+        self.show_counts(message.counts)
+
+    def show_counts(self, read: Counts) -> None:
+        self.decks = read.decks
         self.loaded = True
-        self.query_one("#today", Static).update(progress_line(message.today))
+        self.query_one("#today", Static).update(progress_line(read.today))
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()

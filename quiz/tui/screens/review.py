@@ -27,7 +27,6 @@ from quiz.domain.grading import AGAIN_QUALITY, GOOD_QUALITY, Grade, grades, qual
 from quiz.domain.notes import LETTERS, NoteType
 from quiz.services.context import Quiz
 from quiz.services.review import ReviewSession, StudyCard, Summary
-from quiz.tui.screens.summary import SummaryScreen
 from quiz.tui.text import clean, plain
 from quiz.tui.widgets.card_view import CardDisplay, CardView, kind_label
 from quiz.tui.widgets.grade_bar import GradeBar, GradeChoices
@@ -60,6 +59,48 @@ class Step:
     ended_early: bool = False
 
 
+def next_step(
+    session: ReviewSession,
+    notice: str | None = None,
+    *,
+    finish: bool = False,
+    keep_side: bool = False,
+) -> Step:
+    """What to show after acting on the session (blocking: reads the next card)."""
+    card = None if finish else session.current()
+    return Step(
+        card=card,
+        previews=tuple(session.previews(card)) if card is not None else (),
+        progress=Progress(len(session.history), session.remaining, session.to_redrill),
+        notice=notice,
+        keep_side=keep_side,
+        summary=session.summary() if card is None else None,
+        ended_early=finish and session.current_id() is not None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FirstStep:
+    """A session started, and its first card read, before the app started."""
+
+    session: ReviewSession
+    step: Step
+
+
+def first_step(quiz: Quiz, deck_keys: list[str] | None) -> FirstStep | None:
+    """Start today's session for a start straight into a review, before Textual starts.
+
+    In the screen's worker, the session's queries would race Textual's own set-up for the
+    interpreter, slowing both. None if the session cannot be started: the screen's worker
+    then tries again and reports why.
+    """
+    try:
+        session = ReviewSession.start(quiz, deck_keys)
+        return FirstStep(session, next_step(session))
+    except Exception:  # reported by the screen's worker, which tries again
+        return None
+
+
 class ReviewScreen(Screen[None]):
     """Studies today's cards of some decks (all when deck_keys is None)."""
 
@@ -86,13 +127,19 @@ class ReviewScreen(Screen[None]):
         deck_keys: list[str] | None = None,
         *,
         monotonic: Monotonic = time.monotonic,
+        first: FirstStep | None = None,
     ) -> None:
+        """
+        Args:
+            first: The session and its first card, read before the app started.
+        """
         super().__init__()
         self.quiz = quiz
         self.deck_keys = deck_keys
         self.monotonic = monotonic
-        self.session: ReviewSession | None = None
-        """Only touched in the worker thread."""
+        self.first = first
+        self.session: ReviewSession | None = first.session if first is not None else None
+        """Only touched in the worker thread (once the screen is up)."""
 
         self.card: StudyCard | None = None
         self.previews: tuple[tuple[Grade, str], ...] = ()
@@ -113,6 +160,10 @@ class ReviewScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        first, self.first = self.first, None
+        if first is not None:
+            self.show_step(self.Stepped(first.step))
+            return
         self.busy = True
         self.run_session(None)
 
@@ -127,17 +178,7 @@ class ReviewScreen(Screen[None]):
             self.session = ReviewSession.start(self.quiz, self.deck_keys)
         session = self.session
         notice = action(session) if action is not None else None
-        card = None if finish else session.current()
-        progress = Progress(len(session.history), session.remaining, session.to_redrill)
-        step = Step(
-            card=card,
-            previews=tuple(session.previews(card)) if card is not None else (),
-            progress=progress,
-            notice=notice,
-            keep_side=keep_side,
-            summary=session.summary() if card is None else None,
-            ended_early=finish and session.current_id() is not None,
-        )
+        step = next_step(session, notice, finish=finish, keep_side=keep_side)
         self.post_message(self.Stepped(step))
 
     def act(self, action: SessionAction | None, *, keep_side: bool = False) -> None:
@@ -157,6 +198,8 @@ class ReviewScreen(Screen[None]):
             if step.ended_early and step.summary.answers == 0:
                 self.dismiss()
                 return
+            from quiz.tui.screens.summary import SummaryScreen  # needed once, at the end
+
             summary = SummaryScreen(step.summary, ended_early=step.ended_early)
             self.app.push_screen(summary, self.after_summary)
             return
