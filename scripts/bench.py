@@ -677,7 +677,11 @@ class ChildResult:
 
 def run_child(mode: str, target: str, config: str, answers: int = 0) -> ChildResult:
     """Run the child, timing from just before the process starts to its READY line."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # Byte code as an installed quiz has it: cached after the warm-up run (in a temporary
+    # folder, not the source tree) even where PYTHONDONTWRITEBYTECODE is set.
+    pycache = Path(tempfile.gettempdir()) / "quiz-bench-pycache"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPYCACHEPREFIX": str(pycache)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", _CHILD, mode, target, config, str(answers)],
