@@ -328,7 +328,8 @@ def plan_day(
         limits = quiz.settings.limits_for(deck.key)
         day = done.get(deck.id, queries.DayDone())
         reviews += _take(due.found[deck.id], limits.reviews_per_day - day.reviews, seen_notes)
-    # Most overdue first across decks too; the sort is stable, so deck order breaks ties.
+    # Most overdue first across decks too; the sort is stable, so the chosen decks' order
+    # breaks ties.
     reviews.sort(key=lambda item: item.due or today)
     for deck in chosen:
         limits = quiz.settings.limits_for(deck.key)

@@ -301,7 +301,7 @@ _DUE_CARDS = (
     select(
         cards.c.id, cards.c.note_id, cards.c.deck_id, card_states.c.due, _READY_TODAY.label("ready")
     )
-    .select_from(_studied_in_order)
+    .select_from(_studied)
     .where(
         card_states.c.learner_id == _LEARNER,
         card_states.c.due <= bindparam("until", type_=Date),
@@ -309,7 +309,7 @@ _DUE_CARDS = (
         cards.c.deck_id.in_(_DECK_IDS),
         _live_card,
     )
-    .order_by(card_states.c.due, notes.c.position, cards.c.ord)
+    .order_by(card_states.c.due, cards.c.id)
 )
 
 _DUE_BATCH = 256
@@ -323,10 +323,10 @@ def due_cards(
     whether it can be reviewed today (due, not buried, not answered yet today).
 
     One query for all decks: the due-date index spans every deck, so a query per deck
-    would walk the due cards of all decks each time. Within a deck the order is the
-    deck's own: most overdue first, then deck order. Every column it filters on is in
-    the due-date index or the narrow card row (deck, retired); the note is read only for
-    its position, the deck order.
+    would walk the due cards of all decks each time. Most overdue first, then the oldest
+    card (lowest id) first. Every column it reads is in the due-date index or the narrow
+    card row (deck, retired): breaking ties by deck order instead would read each due
+    card's note for its position, a third of the day plan's time at 100k cards.
     """
     if not deck_ids:
         return

@@ -382,8 +382,9 @@ def reference_cards(quiz: Quiz) -> list[RefCard]:
 
 def reference_plan(quiz: Quiz, limits: DeckLimits) -> tuple[list[int], dict[str, tuple[int, ...]]]:
     """Today's queue and each deck's (new, due, re-drill, due tomorrow), deck by deck, as
-    the specification states them: due reviews most overdue first, then new cards in deck
-    order, one card per note a day, daily limits counting today's answers."""
+    the specification states them: due reviews most overdue first (then oldest card
+    first), then new cards in deck order, one card per note a day, daily limits counting
+    today's answers."""
     today, tomorrow = quiz.today(), quiz.tomorrow()
     everything = reference_cards(quiz)
     with quiz.store.read() as conn:
@@ -415,7 +416,7 @@ def reference_plan(quiz: Quiz, limits: DeckLimits) -> tuple[list[int], dict[str,
             and c.state.last_review is not None
             and c.state.last_review < today
         ]
-        due.sort(key=lambda c: c.state.due)
+        due.sort(key=lambda c: (c.state.due, c.card_id))
         reviews += take(due, limits.reviews_per_day - day.reviews, seen)
     reviews.sort(key=lambda c: c.state.due)
     for deck_id, _ in decks_:
