@@ -933,8 +933,8 @@ def main_rows(cfg: Config) -> tuple[list[Row], Dataset, dict[str, Any]]:
         counts.get("anki_counts"), "quiz ≤ Anki",
         counts["quiz_counts"].median <= counts["anki_counts"].median
         if "anki_counts" in counts else None,
-        "quiz: `deck_overview` (per-deck totals plus the day plan, so counts match the "
-        "session); Anki: `deck_due_tree`. Counts shown: quiz "
+        "quiz: `deck_overview` (the day plan, so counts match the session, and due "
+        "tomorrow); Anki: `deck_due_tree`. Counts shown: quiz "
         f"{counts['quiz_counts'].extra.get('counts')}, Anki "
         f"{counts.get('anki_counts', Figure([0])).extra.get('counts')}.",
     ))
