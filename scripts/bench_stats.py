@@ -125,7 +125,14 @@ def build(url: str, n_cards: int, n_reviews: int, history_days: int, seed: int) 
 
     bulk(quiz, notes, note_rows())
     bulk(quiz, note_tags, tag_rows())
-    bulk(quiz, cards, ({"id": c + 1, "note_id": c // 2 + 1, "ord": c % 2} for c in range(n_cards)))
+    bulk(
+        quiz,
+        cards,
+        (
+            {"id": c + 1, "note_id": c // 2 + 1, "deck_id": c // 2 // per_deck + 1, "ord": c % 2}
+            for c in range(n_cards)
+        ),
+    )
 
     studied = int(n_cards * 0.8)
 

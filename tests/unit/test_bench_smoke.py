@@ -54,3 +54,19 @@ def test_bench_quick_runs_and_reports_every_row(tmp_path: Path) -> None:
     assert result["dataset"]["quiz"]["reviews"] == result["config"]["reviews"]
     machine = result["machine"]
     assert machine["python"] and machine["sqlite"] and machine["cores"]
+
+
+def test_stats_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    # scripts/bench_stats.py fills the tables with its own bulk inserts: a schema change
+    # that it does not follow (a new NOT NULL column) must fail here, not in a user's hands.
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_stats.py"), "--reviews", "2000",
+         "--cards", "400", "--runs", "1", "--db", str(tmp_path / "stats.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| 2,000 reviews over 1,095 days, 400 cards (SQLite) | all decks" in done.stdout
