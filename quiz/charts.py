@@ -155,6 +155,11 @@ def percent(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.0%}"
 
 
+def plural(n: int, word: str, plural_form: str | None = None) -> str:
+    """'1 card', '2 cards', '1,204 answers'."""
+    return f"{n:,} {word if n == 1 else plural_form or word + 's'}"
+
+
 def duration(seconds: float) -> str:
     """Seconds as '45 s', '3 min 5 s' or '1 h 2 min'."""
     whole = round(seconds)

@@ -72,19 +72,15 @@ def _heading(s: Stats) -> list[str]:
     return [f"Statistics: {', '.join(scope) or 'all decks'} · {day:%A} {day.day} {day:%B %Y}"]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 def _activity(s: Stats) -> list[str]:
-    from quiz.charts import heat_grid, heat_legend, heatmap_lines
+    from quiz.charts import heat_grid, heat_legend, heatmap_lines, plural
 
     a = s.activity
     grid = heat_grid(a.by_day(), a.start, a.end)
     return [
-        f"Reviews   {_plural(a.answers, 'answer')} on {_plural(a.active_days, 'day')}"
+        f"Reviews   {plural(a.answers, 'answer')} on {plural(a.active_days, 'day')}"
         " in the past year",
-        f"Streak    {_plural(a.current_streak, 'day')} (longest {a.longest_streak})",
+        f"Streak    {plural(a.current_streak, 'day')} (longest {a.longest_streak})",
         *heatmap_lines(grid),
         "    " + heat_legend(grid.peak),
     ]

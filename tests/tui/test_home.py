@@ -10,10 +10,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from quiz.services.context import Quiz
+from quiz.services.overview import Today
 from quiz.tui import QuizApp, make_app
 from quiz.tui.keys import KEYS
 from quiz.tui.screens.help import HelpScreen
-from quiz.tui.screens.home import HomeScreen
+from quiz.tui.screens.home import HomeScreen, progress_line
 from quiz.tui.screens.review import ReviewScreen
 from quiz.tui.screens.summary import SummaryScreen
 from tests.tui.conftest import TINY, FakeMonotonic, MakeQuiz, press, screen_text, settle
@@ -160,7 +161,7 @@ async def test_the_first_counts_are_read_before_the_app_starts(app: QuizApp) -> 
         await press(pilot, "enter", "space", "3", "q", "q")  # one answer, summary, home
         await settle(pilot)
         assert app.screen is home
-        assert "1 cards · 1 answers" in screen_text(app)
+        assert "1 card · 1 answer" in screen_text(app)
 
 
 async def test_an_error_reading_the_first_counts_is_reported(
@@ -192,3 +193,10 @@ async def test_starting_in_a_review_builds_the_home_screen_when_it_is_shown(
         await settle(pilot)
         assert app.screen is home and home.built
         assert " ".join(screen_text(app).split()).count("Tiny deck 4 0 0 0") == 1
+
+
+def test_the_progress_line_counts_in_words() -> None:
+    one = progress_line(Today(answers=1, cards=1, seconds=3, streak=1, longest_streak=1))
+    assert one.plain == "Today  1 card · 1 answer · 3 s     Streak  1 day (best 1)"
+    many = progress_line(Today(answers=1204, cards=2, seconds=75, streak=3, longest_streak=9))
+    assert many.plain == "Today  2 cards · 1,204 answers · 1 min 15 s     Streak  3 days (best 9)"

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from quiz.charts import duration
+from quiz.charts import duration, plural
 from quiz.services.context import Quiz
 from quiz.services.overview import DeckOverview, Today, deck_overview, today_progress
 from quiz.tui.text import clean, plain
@@ -61,12 +61,12 @@ def progress_line(today: Today) -> Text:
     text = Text(end="")
     text.append("Today  ", style="bold")
     if today.answers:
-        text.append(f"{today.cards} cards · {today.answers} answers · {duration(today.seconds)}")
+        cards, answers = plural(today.cards, "card"), plural(today.answers, "answer")
+        text.append(f"{cards} · {answers} · {duration(today.seconds)}")
     else:
         text.append("nothing studied yet")
     text.append("     Streak  ", style="bold")
-    days = "day" if today.streak == 1 else "days"
-    text.append(f"{today.streak} {days} (best {today.longest_streak})")
+    text.append(f"{plural(today.streak, 'day')} (best {today.longest_streak})")
     return text
 
 

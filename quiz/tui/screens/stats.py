@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from quiz.charts import days, duration, hbar, percent, short_duration
+from quiz.charts import days, duration, hbar, percent, plural, short_duration
 from quiz.services.context import Quiz
 from quiz.services.stats import Distribution, Stats, compute_stats
 from quiz.tui.text import clean
@@ -36,10 +36,6 @@ def _line(text: Text, label: str, value: str) -> None:
         text.append("\n")
     text.append(f"{label:<10}", style="bold")
     text.append(value)
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
 class StatsPane(VerticalScroll):
@@ -61,11 +57,11 @@ class ActivityPane(StatsPane):
     def parts(self, s: Stats) -> ComposeResult:
         a = s.activity
         text = Text(end="")
-        _line(text, "Reviews", f"{_plural(a.answers, 'answer')} on {_plural(a.active_days, 'day')}")
+        _line(text, "Reviews", f"{plural(a.answers, 'answer')} on {plural(a.active_days, 'day')}")
         _line(
             text,
             "Streak",
-            f"{_plural(a.current_streak, 'day')} (longest {a.longest_streak})",
+            f"{plural(a.current_streak, 'day')} (longest {a.longest_streak})",
         )
         yield Static(text, markup=False)
         yield Heatmap(a.by_day(), a.start, a.end, id="heatmap")
@@ -113,7 +109,7 @@ class CardsPane(StatsPane):
             f"{c.total:,} live: {c.new:,} new · {c.learning:,} learning · "
             f"{c.young:,} young · {c.mature:,} mature",
         )
-        _line(text, "", f"{c.suspended:,} suspended · {_plural(c.leech, 'leech', 'leeches')}")
+        _line(text, "", f"{c.suspended:,} suspended · {plural(c.leech, 'leech', 'leeches')}")
         yield Static(text, markup=False)
         with Horizontal(classes="section distributions"):
             yield Static(distribution("Ease (EF)", s.ef, ef=True), markup=False)
