@@ -12,12 +12,11 @@ from sqlalchemy import select, update
 from quiz.decks.diagnostics import DeckError, Diagnostic, Severity
 from quiz.domain.notes import Deck
 from quiz.services.context import Quiz
-from quiz.services.export import decks_from_db
-from quiz.services.importer import ImportReport, import_deck, unchanged_report
 from quiz.store.tables import decks
 
 if TYPE_CHECKING:
     from quiz.decks.loader import LoadedDeck
+    from quiz.services.importer import ImportReport
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -112,6 +111,8 @@ def _import_loaded(
 ) -> list[ImportReport]:
     """Import each file in its own transaction: a report from the database for the files
     in ``same``, a real import of the parsed ones."""
+    from quiz.services.importer import import_deck, unchanged_report
+
     _check_unchanged_owners(files, same, loaded)
     reports = []
     for path in files:
@@ -208,9 +209,10 @@ def sync_bundled(quiz: Quiz) -> list[ImportReport]:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest in {r.file_sha256 for r in rows}:
             continue
-        # Only now: the loader and pydantic are a fifth of start-up, and unneeded when
-        # nothing changed.
+        # Only now: the loader, pydantic and the importer are a fifth of start-up, and
+        # unneeded when nothing changed.
         from quiz.decks.loader import load_deck
+        from quiz.services.importer import import_deck
 
         loaded = load_deck(path)
         current = by_key.get(loaded.deck.id)
@@ -223,4 +225,6 @@ def sync_bundled(quiz: Quiz) -> list[ImportReport]:
 
 def deck_from_db(quiz: Quiz, key: str) -> Deck | None:
     """Rebuild an imported deck (live notes only) from the database."""
+    from quiz.services.export import decks_from_db
+
     return decks_from_db(quiz, [key]).get(key)

@@ -119,13 +119,15 @@ def test_a_start_without_a_settings_file_does_not_load_toml(tmp_path: object) ->
 def test_a_start_with_the_bundled_decks_unchanged_does_not_load_the_deck_validator(
     tmp_path: object,
 ) -> None:
-    # The first start imports the bundled deck; later starts only compare file hashes.
+    # The first start imports the bundled deck; later starts only compare file hashes, and
+    # load neither the validator nor the importer.
     code = f"""
         import sys
         from quiz.services.context import Quiz
         from quiz.services.decks import sync_bundled
         quiz = Quiz.open("sqlite:///{tmp_path}/quiz.sqlite3", learner="ana")
-        print(len(sync_bundled(quiz)), "quiz.decks.loader" in sys.modules)
+        lazy = ("quiz.decks.loader", "quiz.services.importer", "quiz.services.export")
+        print(len(sync_bundled(quiz)), [m in sys.modules for m in lazy])
     """
-    assert run(code) == "1 True"
-    assert run(code) == "0 False"
+    assert run(code) == "1 [True, True, False]"
+    assert run(code) == "0 [False, False, False]"
