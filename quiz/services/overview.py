@@ -47,13 +47,12 @@ def deck_overview(quiz: Quiz) -> list[DeckOverview]:
     Totals over every card of a deck are ``deck_sizes``'s.
     """
     with quiz.store.read() as conn:
-        rows = queries.deck_rows(conn)
         # The same plan the review session follows, so the counts match what is shown;
         # tomorrow's counts come from the same read of the due cards.
         plan = plan_day(conn, quiz, count_due_until=quiz.tomorrow())
     counts = plan.counts()
     out = []
-    for deck in rows:
+    for deck in plan.decks:
         new, due, redrill = counts.get(deck.id, (0, 0, 0))
         tomorrow = plan.due_until.get(deck.id, 0)
         out.append(DeckOverview(deck.key, deck.title, new, due, redrill, tomorrow))

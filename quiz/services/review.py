@@ -285,6 +285,8 @@ class ReviewSession:
 class DayPlan:
     """What is left to study today, after limits and sibling burial."""
 
+    decks: list[queries.DeckRow]
+    """The decks planned, in the order the home screen lists them."""
     reviews: list[queries.QueueItem]
     fresh: list[queries.QueueItem]
     redrill: list[queries.QueueItem]
@@ -340,7 +342,7 @@ def plan_day(
             seen_notes,
         )
     drill = queries.redrill_cards(conn, quiz.learner_id, [d.id for d in chosen], today)
-    return DayPlan(reviews, fresh, drill, dict(due.counted))
+    return DayPlan(chosen, reviews, fresh, drill, dict(due.counted))
 
 
 class _DueReviews:
