@@ -27,6 +27,8 @@ HEADLESS = [
     "quiz.export",
     "quiz.export.anki_csv",
     "quiz.cli",
+    "quiz.web.guard",
+    "quiz.commands.serve",
 ]
 
 

@@ -1,0 +1,1 @@
+"""`quiz serve`: the review app in web browsers."""
