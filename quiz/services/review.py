@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select, update
 from quiz.domain import sm2
 from quiz.domain.grading import Grade, grades
 from quiz.domain.sm2 import CardState
-from quiz.services.cards import CardInfo, load_cards
+from quiz.services.cards import CardInfo, load_cards, shown_to
 from quiz.services.context import Quiz
 from quiz.store import queries
 from quiz.store.tables import card_states, cards, decks, notes
@@ -111,6 +111,7 @@ class ReviewSession:
             row = queries.get_state_row(conn, self.quiz.learner_id, card_id)
         state = queries.state_from_row(row)
         flagged = row is not None and row.flagged_at is not None
+        info = shown_to(self.quiz, info)
         return StudyCard(info, state, sm2.is_repeat(state, self.quiz.today()), flagged)
 
     def _info(self, conn: object, card_id: int) -> CardInfo:
