@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from quiz.cli import Options, fail, print_diagnostics
+from quiz.domain.text import clean
 
 if TYPE_CHECKING:
     from quiz.decks.loader import LoadedDeck
@@ -538,6 +539,9 @@ def change_lines(result: DeckDiff, *, learners: bool) -> list[str]:
                 details.append("cards " + " ".join(cards))
             if n.reset:
                 details.append("`reset` changed")
+            if n.key_change is not None:
+                old_key, new_key = (_short(clean(text)) for text in n.key_change)
+                details.append(f"correct option changed: {old_key!r} -> {new_key!r}")
         if learners and n.learners and n.change is not Change.ADDED:
             if n.change is Change.RETIRED:
                 details.append(f"{n.learners} learner(s) had progress")
@@ -547,6 +551,11 @@ def change_lines(result: DeckDiff, *, learners: bool) -> list[str]:
                 details.append(f"progress kept for {n.learners} learner(s)")
         out.append(f"  {label:<9} {n.key}" + (f"  ({'; '.join(details)})" if details else ""))
     return out
+
+
+def _short(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _cards(ords: list[int], kind: NoteType | None) -> str:

@@ -148,8 +148,14 @@ class ReviewSession:
 
     # --- answering ------------------------------------------------------------------------
 
-    def answer(self, quality: int, duration_ms: int = 0) -> Answered:
+    def answer(
+        self, quality: int, duration_ms: int = 0, chosen_option: str | None = None
+    ) -> Answered:
         """Grade the current card, commit, and move on.
+
+        Args:
+            chosen_option: On a multiple-choice card, the identity of the option the
+                learner picked (``McqOption.id``), recorded in the review log.
 
         Raises:
             LookupError: If there is no card to answer.
@@ -178,6 +184,7 @@ class ReviewSession:
                 duration_ms=max(0, int(duration_ms)),
                 before=before,
                 after=after,
+                chosen_option=chosen_option,
             )
         done = Answered(log_id, card_id, quality, repeat, duration_ms, before, after)
         self.history.append(done)

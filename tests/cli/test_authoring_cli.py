@@ -439,3 +439,36 @@ def test_report_on_an_empty_collection_and_an_unknown_deck(home: Path) -> None:
     result = run("report", "--deck", "nope")
     assert result.exit_code == 1
     assert "no deck with id nope" in result.output
+
+
+def test_diff_and_dry_run_say_when_an_edit_changes_the_correct_option(
+    home: Path, tmp_path: Path
+) -> None:
+    text = TINY.read_text(encoding="utf-8")
+    reordered = tmp_path / "reordered.yaml"  # options moved, explanations edited: same key
+    reordered.write_text(
+        text.replace(
+            "      - {text: Calciphylaxis, correct: true, explanation: Classic in ESRD.}\n"
+            "      - {text: Cellulitis, explanation: Not necrotic.}\n",
+            "      - {text: Cellulitis, explanation: Not necrotic at all.}\n"
+            "      - {text: calciphylaxis, correct: true, explanation: Classic in ESRD.}\n",
+        ),
+        encoding="utf-8",
+    )
+    rekeyed = tmp_path / "rekeyed.yaml"
+    rekeyed.write_text(
+        text.replace("{text: Calciphylaxis, correct: true,", "{text: Calciphylaxis,").replace(
+            "{text: Vasculitis,", "{text: Vasculitis, correct: true,"
+        ),
+        encoding="utf-8",
+    )
+    same = run("diff", str(TINY), str(reordered))
+    assert "  edited    vignette  (text edited)" in same.output.splitlines()
+    changed = run("diff", str(TINY), str(rekeyed))
+    assert (
+        "  edited    vignette  (text edited; correct option changed: 'Calciphylaxis' -> "
+        "'Vasculitis')" in changed.output.splitlines()
+    )
+    assert run("import", str(TINY)).exit_code == 0
+    dry = run("import", "--dry-run", str(rekeyed))
+    assert "correct option changed: 'Calciphylaxis' -> 'Vasculitis'" in dry.output

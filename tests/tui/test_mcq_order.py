@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from quiz.domain.mcq import DEFAULT_SEED, shown_order
+from quiz.domain.mcq import DEFAULT_SEED, shown_order, text_fingerprint
 from quiz.services.context import Quiz
 from quiz.services.decks import import_files
+from quiz.store.tables import review_log
 from quiz.tui import QuizApp, make_app
 from quiz.tui.screens.review import ReviewScreen
 from tests.tui.conftest import NOW, ORDER, TINY, FakeMonotonic, log, only, press, screen_text
@@ -117,6 +119,30 @@ async def test_letters_pick_the_option_shown_under_them(open_as: OpenAs) -> None
         assert "← your answer" in text
         await press(pilot, "enter")
     assert [q for _, q, _, _ in log(quiz)] == [4]
+    # The log names the option by its identity, not by the letter this learner saw.
+    with quiz.store.read() as conn:
+        logged = conn.execute(select(review_log.c.chosen_option)).scalars().all()
+    assert logged == [text_fingerprint("Calciphylaxis")]
+
+
+async def test_a_wrong_pick_is_logged_as_that_option_and_undo_takes_it_back(
+    open_as: OpenAs,
+) -> None:
+    quiz = open_as("student")
+    shown = expected("student")
+    wrong = "abc"[shown.index("Vasculitis")]
+    app = make_app(quiz, monotonic=FakeMonotonic(), start_review=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, wrong, "enter")
+        with quiz.store.read() as conn:
+            logged = conn.execute(select(review_log.c.chosen_option)).scalars().all()
+        assert logged == [text_fingerprint("Vasculitis")]
+        await press(pilot, "u")
+        with quiz.store.read() as conn:
+            assert conn.execute(select(review_log.c.chosen_option)).scalars().all() == []
+        await press(pilot, "space", "3")  # revealed without a pick: no option is logged
+        with quiz.store.read() as conn:
+            assert conn.execute(select(review_log.c.chosen_option)).scalars().all() == [None]
 
 
 async def test_the_seed_is_injected(open_as: OpenAs) -> None:

@@ -323,9 +323,12 @@ class ReviewScreen(Screen[None]):
         if self.busy or self.card is None:
             return
         duration_ms = int(max(0.0, self.monotonic() - self.shown_at) * 1000)
+        # The option is logged by its identity: the letter only names this learner's order.
+        option = self.card.info.face.option_for(self.chosen) if self.chosen else None
+        chosen_option = option.id if option is not None else None
 
         def grade(session: ReviewSession) -> None:
-            session.answer(quality, duration_ms)
+            session.answer(quality, duration_ms, chosen_option)
 
         self.act(grade)
 
