@@ -401,11 +401,15 @@ class LearnerStats:
 
 
 def learner_report(
-    conn: Connection, *, deck_key: str | None = None, weakest: int = 3
+    conn: Connection,
+    *,
+    deck_key: str | None = None,
+    weakest: int = 3,
+    min_answers: int = WEAK_TAG_MIN,
 ) -> list[LearnerStats]:
     """Each learner who answered a live card (of one deck): first-try accuracy and the
-    ``weakest`` tags by first-try accuracy (tags with at least WEAK_TAG_MIN attempts),
-    lowest accuracy first; learners in name order."""
+    ``weakest`` tags by first-try accuracy (tags with at least ``min_answers`` first
+    attempts), lowest accuracy first; learners in name order."""
     from quiz.store.tables import learners
 
     rl = review_log
@@ -453,7 +457,7 @@ def learner_report(
         scored = [
             TagScore(tag, right, n)
             for tag, (right, n) in tags.get(name, {}).items()
-            if n >= WEAK_TAG_MIN
+            if n >= min_answers
         ]
         scored.sort(key=lambda t: (t.share, -t.answered, t.tag))
         right, n = per[name]
