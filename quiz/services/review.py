@@ -32,6 +32,8 @@ class StudyCard:
     """A same-day re-drill: grades only decide whether it comes back today."""
 
     flagged: bool
+    flag_note: str | None = None
+    """The learner's reason for the flag, if they gave one."""
 
     @property
     def card_id(self) -> int:
@@ -112,7 +114,8 @@ class ReviewSession:
         state = queries.state_from_row(row)
         flagged = row is not None and row.flagged_at is not None
         info = shown_to(self.quiz, info)
-        return StudyCard(info, state, sm2.is_repeat(state, self.quiz.today()), flagged)
+        note = row.flag_note if flagged else None
+        return StudyCard(info, state, sm2.is_repeat(state, self.quiz.today()), flagged, note)
 
     def _info(self, conn: object, card_id: int) -> CardInfo:
         if card_id not in self._cache:
@@ -238,6 +241,30 @@ class ReviewSession:
     def bury(self) -> int | None:
         """Hide the current card until tomorrow."""
         return self._set_current(buried_until=self.quiz.tomorrow())
+
+    def flag(self, reason: str | None = None) -> bool:
+        """Flag the current card for the instructor, with the learner's reason (if any).
+
+        Returns False when there is no card."""
+        return self._flag(True, reason)
+
+    def clear_flag(self) -> bool:
+        """Clear the learner's flag on the current card. Returns False when there is no card."""
+        return self._flag(False, None)
+
+    def _flag(self, flagged: bool, reason: str | None) -> bool:
+        card_id = self.current_id()
+        if card_id is None:
+            return False
+        with self.quiz.store.write() as conn:
+            queries.set_flags(
+                conn,
+                self.quiz.learner_id,
+                card_id,
+                flagged_at=self.quiz.now() if flagged else None,
+                flag_note=(reason or None) if flagged else None,
+            )
+        return True
 
     def toggle_flag(self, note: str | None = None) -> bool:
         """Flag the current card for the instructor, or clear the flag. Returns the new state."""
