@@ -44,7 +44,9 @@ def option_identity(option: Mapping[str, Any]) -> str:
 def text_fingerprint(text: str) -> str:
     """``t:`` and 16 hex digits of SHA-256 over the text, case and spacing ignored."""
     normal = " ".join(unicodedata.normalize("NFC", text).casefold().split())
-    return "t:" + hashlib.sha256(normal.encode()).hexdigest()[:_FINGERPRINT_CHARS]
+    # surrogatepass: a deck may hold a lone surrogate (a YAML escape such as \ud800).
+    digest = hashlib.sha256(normal.encode("utf-8", "surrogatepass")).hexdigest()
+    return "t:" + digest[:_FINGERPRINT_CHARS]
 
 
 def shown_order(count: int, *, seed: str, learner: str, card: str, day: date) -> list[int]:
@@ -56,7 +58,7 @@ def shown_order(count: int, *, seed: str, learner: str, card: str, day: date) ->
         card: The card (its deck:note:ord reference, stable across imports).
         day: The study day: the order changes from one day to the next.
     """
-    material = "\x1f".join((seed, learner, card, day.isoformat())).encode()
+    material = "\x1f".join((seed, learner, card, day.isoformat())).encode("utf-8", "surrogatepass")
     rng = random.Random(int.from_bytes(hashlib.sha256(material).digest()[:16], "big"))
     order = list(range(count))
     rng.shuffle(order)

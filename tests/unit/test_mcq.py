@@ -67,3 +67,8 @@ def test_a_face_shows_options_in_the_order_given_unless_the_note_keeps_its_own()
     assert face.in_order([0, 0, 1]) is face  # not a permutation: left alone
     kept = Note("n", NoteType.MCQ, {**fields, "shuffle": False}).render(0)
     assert kept.in_order([2, 0, 1]) is kept
+
+
+def test_a_lone_surrogate_has_an_identity_and_an_order() -> None:
+    assert option_identity({"text": "\ud800"}).startswith("t:")
+    assert sorted(shown_order(3, seed="\udfff", learner="a", card="d:n:0", day=DAY)) == [0, 1, 2]
