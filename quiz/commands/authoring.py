@@ -86,14 +86,16 @@ notes:
     source: {id: textbook, section: "Chapter 1"}
 
   # mcq: a clinical vignette with exactly one `correct: true` option; every option
-  # explains why it is right or wrong (shown after answering).
+  # explains why it is right or wrong (shown after answering). Each learner sees the
+  # options in their own order (`shuffle: false` keeps this one); still, vary where
+  # the correct option is listed: `quiz check` warns when keys cluster at one letter.
   - id: scurvy-vignette
     type: mcq
     stem: A 74-year-old man who lives alone on tea and toast has bleeding gums and corkscrew hairs.
     question: Which deficiency is most likely?
     options:
-      - {text: Vitamin C, correct: true, explanation: Ascorbate is needed to make collagen.}
       - {text: Vitamin D, explanation: Its lack causes rickets and osteomalacia.}
+      - {text: Vitamin C, correct: true, explanation: Ascorbate is needed to make collagen.}
       - {text: Vitamin B12, explanation: Causes anemia and neuropathy.}
     source: {id: textbook, section: "Chapter 1"}
     # Editing a note keeps every learner's progress. After a correction big enough
