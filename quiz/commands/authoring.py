@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from quiz.cli import Options, fail, print_diagnostics
+from quiz.cli import FORMAT_OPTION, Options, echo_json, fail, print_diagnostics
 from quiz.domain.text import clean
 
 if TYPE_CHECKING:
@@ -447,8 +447,9 @@ def _replace(path: Path, text: str) -> None:
     help="Also count, per note, the learners with progress, from the database OLD was "
     "imported into (the global --db / QUIZ_DB / QUIZ_HOME).",
 )
+@FORMAT_OPTION
 @click.pass_obj
-def diff(opts: Options, old: Path, new: Path, progress: bool) -> None:
+def diff(opts: Options, old: Path, new: Path, progress: bool, fmt: str) -> None:
     """Show what importing NEW would change for learners of OLD, note by note.
 
     Compares two versions of a deck file (for example the one in git and the one
@@ -483,9 +484,43 @@ def diff(opts: Options, old: Path, new: Path, progress: bool) -> None:
         counts = _learner_counts(opts, before.deck.id)
         for change in result.report.notes:
             change.learners = counts.get(change.key, 0)
+    if fmt == "json":
+        echo_json(diff_json(result, learners=progress))
+        return
     click.echo(f"{old} -> {new}: {summary(result)}")
     for line in change_lines(result, learners=progress):
         click.echo(line)
+
+
+def diff_json(result: DeckDiff, *, learners: bool) -> dict[str, object]:
+    """The plan of `quiz diff` as data: totals, then one entry per note it would change."""
+    from quiz.services.importer import Change
+
+    r = result.report
+    notes = []
+    for n in r.changed:
+        new_kind = result.new_types.get(n.key)
+        old_kind = result.old_types.get(n.key, new_kind)
+        entry: dict[str, object] = {
+            "note": n.key,
+            "change": str(n.change),
+            "cards_added": [card_name(o, new_kind) for o in sorted(n.cards_added)],
+            "cards_retired": [card_name(o, old_kind) for o in sorted(n.cards_retired)],
+            "reset": n.reset,
+            "key_change": None
+            if n.key_change is None
+            else {"old": n.key_change[0], "new": n.key_change[1]},
+        }
+        if learners:
+            entry["learners"] = n.learners
+        notes.append(entry)
+    return {
+        "deck": r.deck_key,
+        "totals": {str(c): r.count(c) for c in Change},
+        "cards_added": r.cards_added,
+        "cards_retired": r.cards_retired,
+        "notes": notes,
+    }
 
 
 def _learner_counts(opts: Options, deck_key: str) -> dict[str, int]:
