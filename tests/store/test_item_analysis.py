@@ -8,6 +8,8 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quiz.domain.grading import AGAIN_QUALITY, GOOD_QUALITY
 from quiz.domain.items import NEAR_ZERO, Issue, OptionInfo, Response, analyse
@@ -178,3 +180,29 @@ def test_report_json_carries_the_indices_and_the_distractor_table(exam: Quiz, db
     assert item["flags"][0]["issue"] == "miskey"
     assert {c["text"] for c in item["distractors"]} >= {"Key 3", "Rival 3"}
     assert {"option", "label", "key", "all", "upper", "lower"} <= set(item["distractors"][0])
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 15), st.integers(0, 4), st.sampled_from(["k", "x", "y", None])),
+        max_size=120,
+        unique_by=lambda t: (t[0], t[1]),
+    )
+)
+def test_indices_stay_in_range_and_tables_count_every_attempt(
+    rows: list[tuple[int, int, str | None]],
+) -> None:
+    options = [OptionInfo("k", "Key", True), OptionInfo("x", "X", False)]
+    responses = [Response(learner, item, option == "k", option) for learner, item, option in rows]
+    found = analyse(responses, dict.fromkeys(range(5), options))
+    assert sum(s.n for s in found.values()) == len(responses)
+    for s in found.values():
+        assert s.p is not None and 0 <= s.p <= 1
+        assert s.r_pb is None or -1 <= s.r_pb <= 1
+        assert s.d is None or -1 <= s.d <= 1
+        assert 2 * s.group_size <= s.n
+        assert sum(c.all for c in s.choices) == s.n
+        assert sum(c.upper for c in s.choices) == s.group_size
+        assert sum(c.lower for c in s.choices) == s.group_size
+        if s.n < 10:
+            assert s.findings == ()
