@@ -260,9 +260,26 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
     sys.exit(1 if errors else 0)
 
 
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Output format (json: one object, for tools).",
+)
+
+
+def echo_json(data: object) -> None:
+    """Print one JSON document (deck text as written: JSON escapes what a terminal would run)."""
+    import json
+
+    click.echo(json.dumps(data, indent=2))
+
+
 @cli.command()
+@FORMAT_OPTION
 @click.pass_obj
-def decks(opts: Options) -> None:
+def decks(opts: Options, fmt: str) -> None:
     """List decks with today's new, due and re-drill counts."""
     from quiz.services.overview import deck_overview, deck_sizes, today_progress
 
@@ -270,6 +287,24 @@ def decks(opts: Options) -> None:
         rows = deck_overview(quiz)
         sizes = deck_sizes(quiz)
         today = today_progress(quiz)
+    if fmt == "json":
+        echo_json(
+            {
+                "decks": [
+                    {
+                        "deck": r.key,
+                        "title": r.title,
+                        "new": r.new,
+                        "due": r.due,
+                        "redrill": r.redrill,
+                        "cards": sizes.get(r.key, 0),
+                    }
+                    for r in rows
+                ],
+                "today": {"answers": today.answers, "streak": today.streak},
+            }
+        )
+        return
     if not rows:
         click.echo("No decks yet: `quiz import PATH` adds one.")
         return
@@ -345,13 +380,17 @@ def unsuspend(opts: Options, refs: tuple[str, ...], leeches: bool) -> None:
 
 
 @cli.command()
+@FORMAT_OPTION
 @click.pass_obj
-def suspended(opts: Options) -> None:
+def suspended(opts: Options, fmt: str) -> None:
     """List suspended cards (leeches marked)."""
     from quiz.services.review import suspended_cards
 
     with opts.open(sync_bundled=False) as quiz:
         rows = suspended_cards(quiz)
+    if fmt == "json":
+        echo_json({"suspended": [{"card": r.ref, "leech": r.leech} for r in rows]})
+        return
     for r in rows:
         click.echo(f"{r.ref}{'  (leech)' if r.leech else ''}")
     click.echo(f"{len(rows)} suspended card(s)", err=True)

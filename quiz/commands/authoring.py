@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from quiz.cli import Options, fail, print_diagnostics
+from quiz.cli import FORMAT_OPTION, Options, echo_json, fail, print_diagnostics
+from quiz.domain.text import clean
 
 if TYPE_CHECKING:
     from quiz.decks.loader import LoadedDeck
@@ -85,14 +86,16 @@ notes:
     source: {id: textbook, section: "Chapter 1"}
 
   # mcq: a clinical vignette with exactly one `correct: true` option; every option
-  # explains why it is right or wrong (shown after answering).
+  # explains why it is right or wrong (shown after answering). Each learner sees the
+  # options in their own order (`shuffle: false` keeps this one); still, vary where
+  # the correct option is listed: `quiz check` warns when keys cluster at one letter.
   - id: scurvy-vignette
     type: mcq
     stem: A 74-year-old man who lives alone on tea and toast has bleeding gums and corkscrew hairs.
     question: Which deficiency is most likely?
     options:
-      - {text: Vitamin C, correct: true, explanation: Ascorbate is needed to make collagen.}
       - {text: Vitamin D, explanation: Its lack causes rickets and osteomalacia.}
+      - {text: Vitamin C, correct: true, explanation: Ascorbate is needed to make collagen.}
       - {text: Vitamin B12, explanation: Causes anemia and neuropathy.}
     source: {id: textbook, section: "Chapter 1"}
     # Editing a note keeps every learner's progress. After a correction big enough
@@ -444,8 +447,9 @@ def _replace(path: Path, text: str) -> None:
     help="Also count, per note, the learners with progress, from the database OLD was "
     "imported into (the global --db / QUIZ_DB / QUIZ_HOME).",
 )
+@FORMAT_OPTION
 @click.pass_obj
-def diff(opts: Options, old: Path, new: Path, progress: bool) -> None:
+def diff(opts: Options, old: Path, new: Path, progress: bool, fmt: str) -> None:
     """Show what importing NEW would change for learners of OLD, note by note.
 
     Compares two versions of a deck file (for example the one in git and the one
@@ -480,9 +484,43 @@ def diff(opts: Options, old: Path, new: Path, progress: bool) -> None:
         counts = _learner_counts(opts, before.deck.id)
         for change in result.report.notes:
             change.learners = counts.get(change.key, 0)
+    if fmt == "json":
+        echo_json(diff_json(result, learners=progress))
+        return
     click.echo(f"{old} -> {new}: {summary(result)}")
     for line in change_lines(result, learners=progress):
         click.echo(line)
+
+
+def diff_json(result: DeckDiff, *, learners: bool) -> dict[str, object]:
+    """The plan of `quiz diff` as data: totals, then one entry per note it would change."""
+    from quiz.services.importer import Change
+
+    r = result.report
+    notes = []
+    for n in r.changed:
+        new_kind = result.new_types.get(n.key)
+        old_kind = result.old_types.get(n.key, new_kind)
+        entry: dict[str, object] = {
+            "note": n.key,
+            "change": str(n.change),
+            "cards_added": [card_name(o, new_kind) for o in sorted(n.cards_added)],
+            "cards_retired": [card_name(o, old_kind) for o in sorted(n.cards_retired)],
+            "reset": n.reset,
+            "key_change": None
+            if n.key_change is None
+            else {"old": n.key_change[0], "new": n.key_change[1]},
+        }
+        if learners:
+            entry["learners"] = n.learners
+        notes.append(entry)
+    return {
+        "deck": r.deck_key,
+        "totals": {str(c): r.count(c) for c in Change},
+        "cards_added": r.cards_added,
+        "cards_retired": r.cards_retired,
+        "notes": notes,
+    }
 
 
 def _learner_counts(opts: Options, deck_key: str) -> dict[str, int]:
@@ -538,6 +576,9 @@ def change_lines(result: DeckDiff, *, learners: bool) -> list[str]:
                 details.append("cards " + " ".join(cards))
             if n.reset:
                 details.append("`reset` changed")
+            if n.key_change is not None:
+                old_key, new_key = (_short(clean(text)) for text in n.key_change)
+                details.append(f"correct option changed: {old_key!r} -> {new_key!r}")
         if learners and n.learners and n.change is not Change.ADDED:
             if n.change is Change.RETIRED:
                 details.append(f"{n.learners} learner(s) had progress")
@@ -547,6 +588,11 @@ def change_lines(result: DeckDiff, *, learners: bool) -> list[str]:
                 details.append(f"progress kept for {n.learners} learner(s)")
         out.append(f"  {label:<9} {n.key}" + (f"  ({'; '.join(details)})" if details else ""))
     return out
+
+
+def _short(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _cards(ords: list[int], kind: NoteType | None) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from quiz.cli import Options, fail
+from quiz.cli import FORMAT_OPTION, Options, echo_json, fail
 
 if TYPE_CHECKING:
     from quiz.services.doctor import DoctorReport
@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     show_default=True,
     help="Repair what can be repaired safely (after a backup), or only report.",
 )
+@FORMAT_OPTION
 @click.pass_obj
-def doctor(opts: Options, repair: bool) -> None:
+def doctor(opts: Options, repair: bool, fmt: str) -> None:
     """Check the database: file integrity, orphaned rows, card states against the review log.
 
     Like Anki's Check Database. Before changing anything in a SQLite file it
@@ -43,7 +44,7 @@ def doctor(opts: Options, repair: bool) -> None:
         # happen to a damaged one.
         damage = sqlite_damage(path)
         if damage:
-            _print(damaged_report(path, damage))
+            _print(damaged_report(path, damage), fmt)
             sys.exit(1)
     # The store is opened directly, not through Options.open: that would also create
     # a learner profile, and on SQLite a new learner can take the id of a deleted one
@@ -60,14 +61,17 @@ def doctor(opts: Options, repair: bool) -> None:
             repair=repair,
             now=datetime.now(UTC),
             check_file=False,
-            on_backup=lambda p: click.echo(f"backed up the database to {p} before repairing"),
+            # With JSON on stdout, the backup's path goes to stderr (and is in the JSON).
+            on_backup=lambda p: click.echo(
+                f"backed up the database to {p} before repairing", err=fmt == "json"
+            ),
         )
     except DatabaseError as exc:
         reason = str(getattr(exc, "orig", exc)) or type(exc).__name__
         fail(f"cannot check the database: {reason}; restore a backup (`quiz locate` shows where)")
     finally:
         store.dispose()
-    _print(report)
+    _print(report, fmt)
     sys.exit(0 if report.ok else 1)
 
 
@@ -80,7 +84,10 @@ def _looks_like_sqlite(path: Path) -> bool:
         return False
 
 
-def _print(report: DoctorReport) -> None:
+def _print(report: DoctorReport, fmt: str = "text") -> None:
+    if fmt == "json":
+        echo_json(_json(report))
+        return
     click.echo(f"database: {report.database}")
     if report.checked:
         tables = ", ".join(f"{n} {t}" for t, n in report.checked.items())
@@ -105,3 +112,26 @@ def _print(report: DoctorReport) -> None:
         click.echo("all problems repaired")
     else:
         click.echo("no problems found")
+
+
+def _json(report: DoctorReport) -> dict[str, object]:
+    return {
+        "database": report.database,
+        "ok": report.ok,
+        "checked": report.checked,
+        "findings": [
+            {
+                "check": f.check,
+                "level": str(f.level),
+                "message": f.message,
+                "count": f.count,
+                "repairable": f.repairable,
+                "repaired": f.repaired,
+                "repair": f.repair,
+            }
+            for f in report.findings
+        ],
+        "removed": report.removed,
+        "backup": None if report.backup is None else str(report.backup),
+        "backups": [str(b) for b in report.backups],
+    }

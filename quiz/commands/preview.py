@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -29,7 +30,8 @@ def preview(path: Path, note_id: str | None) -> None:
         fail(f"cannot preview {path}")
     from quiz.tui.preview import PreviewApp, deck_cards
 
-    cards = deck_cards(deck, note_id)
+    # Shuffled as on today's calendar day: the order an author checks is one students get.
+    cards = deck_cards(deck, note_id, day=date.today())
     if not cards:
         fail(f"no note with id {note_id!r} in {path}" if note_id else f"{path} has no cards")
     if not sys.stdin.isatty() or not sys.stdout.isatty():

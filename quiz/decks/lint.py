@@ -21,7 +21,11 @@ The checks, and the thresholds a deck author may want to know:
   a cloze deletion, an MCQ option) longer than ``MAX_ANSWER_CHARS``. MCQ stems
   are exempt: a vignette is long by design;
 - a tag missing from ``deck.tags`` when the deck declares a vocabulary (a
-  parent of a declared tag counts as declared).
+  parent of a declared tag counts as declared);
+- correct options that cluster in one position: with ``KEY_POSITION_MIN_MCQS``
+  or more MCQs in a deck, more than ``KEY_POSITION_MAX_SHARE`` of them with the
+  key at the same position (a, b, ...). Review shuffles the options, but the Anki
+  export, `shuffle: false` notes and anyone reading the file see this order.
 
 Lint reads the parsed YAML rather than validated notes, so that a file with
 errors still gets its warnings in the same run; anything of the wrong shape is
@@ -64,6 +68,12 @@ forwards (edit near the end) or by their reversed text (edit near the start);
 comparing only sorted neighbours keeps the cost at O(n log n).
 """
 
+KEY_POSITION_MIN_MCQS = 5
+"""Below this many MCQs in a deck, key positions are not checked (too few to cluster)."""
+
+KEY_POSITION_MAX_SHARE = 0.4
+"""Most MCQs of a deck that may have their key at one position (two in five)."""
+
 _FRONT_FIELD = {"basic": "front", "reversed": "front", "cloze": "text", "mcq": "stem"}
 _NOT_WORD = re.compile(r"[\W_]+")
 _SPACES = re.compile(r"\s+")
@@ -89,6 +99,7 @@ def lint(located: Located, name: str) -> list[Diagnostic]:
         if front is not None:
             fronts.append((i, front))
     linter.duplicates(fronts)
+    linter.key_positions(data["notes"])
     linter.found.sort(key=lambda d: (d.line, d.column))
     return linter.found
 
@@ -172,6 +183,32 @@ class _Linter:
                 self.warn(
                     path, _too_long(f"answer of c{d.number}", len(d.answer), MAX_ANSWER_CHARS)
                 )
+
+    def key_positions(self, notes: list[Any]) -> None:
+        """One warning when the decks' correct options cluster at one position."""
+        positions: list[tuple[int, int]] = []  # (note index, key position)
+        for i, note in enumerate(notes):
+            if not isinstance(note, dict) or note.get("type") != "mcq":
+                continue
+            options = _list(note.get("options"))
+            keys = [j for j, o in enumerate(options) if isinstance(o, dict) and o.get("correct")]
+            if len(keys) == 1:
+                positions.append((i, keys[0]))
+        if len(positions) < KEY_POSITION_MIN_MCQS:
+            return
+        counts = Counter(position for _, position in positions)
+        position, count = max(counts.items(), key=lambda item: (item[1], -item[0]))
+        if count <= KEY_POSITION_MAX_SHARE * len(positions):
+            return
+        first = next(i for i, p in positions if p == position)
+        spread = ", ".join(f"{_letter(p)} {counts[p]}" for p in sorted(counts))
+        self.warn(
+            ("notes", first, "options", position),
+            f"{count} of {len(positions)} multiple-choice questions have the correct option "
+            f"at {_letter(position)} ({spread}); more than "
+            f"{KEY_POSITION_MAX_SHARE:.0%} at one position teaches the position, not the "
+            "answer: vary where the correct option is listed",
+        )
 
     def mcq(self, base: Path, note: dict[str, Any]) -> None:
         question = " ".join(

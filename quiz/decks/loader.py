@@ -431,9 +431,19 @@ def _note_fields(n: NoteModel) -> dict[str, Any]:
         fields: dict[str, Any] = {"stem": n.stem}
         if n.question is not None:
             fields["question"] = n.question
-        fields["options"] = [
-            {"text": o.text, "correct": o.correct, "explanation": o.explanation} for o in n.options
-        ]
+        options = []
+        for o in n.options:
+            option: dict[str, Any] = {
+                "text": o.text,
+                "correct": o.correct,
+                "explanation": o.explanation,
+            }
+            if o.id is not None:
+                option["id"] = o.id
+            options.append(option)
+        fields["options"] = options
+        if n.shuffle is not None:
+            fields["shuffle"] = n.shuffle
         return fields
     return {"front": n.front, "back": n.back}
 
@@ -444,5 +454,5 @@ _FIELDS: dict[str, set[str]] = {
     "basic": {"front", "back"},
     "reversed": {"front", "back"},
     "cloze": {"text"},
-    "mcq": {"stem", "question", "options"},
+    "mcq": {"stem", "question", "options", "shuffle"},
 }

@@ -120,6 +120,15 @@ class McqOptionModel(_Model):
     text: Text
     correct: bool = False
     explanation: Text = Field(description="Why this option is right or wrong.")
+    id: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        description=(
+            "Optional stable identity of the option. The review log records which option a "
+            "learner chose by this id, or else by a fingerprint of the text: give an id to "
+            "keep answers counted for an option whose wording you will change."
+        ),
+    )
 
 
 class McqNoteModel(_NoteModel):
@@ -131,12 +140,22 @@ class McqNoteModel(_NoteModel):
         default=None, description="The lead-in, e.g. 'Which is the most likely diagnosis?'"
     )
     options: list[McqOptionModel] = Field(min_length=2, max_length=len(LETTERS))
+    shuffle: bool | None = Field(
+        default=None,
+        description=(
+            "Whether each learner sees the options in their own order (the default). "
+            "`false` keeps the file's order, for items like 'all of the above'."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_best_answer(self) -> McqNoteModel:
         correct = sum(1 for o in self.options if o.correct)
         if correct != 1:
             raise ValueError(f"needs exactly one option with `correct: true`, found {correct}")
+        ids = [o.id for o in self.options if o.id is not None]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two options have the same `id`; option ids must be unique")
         return self
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from quiz.domain import cloze
+from quiz.domain.mcq import option_identity, reorder
 
 LETTERS = "abcdefghij"
 """Option letters for multiple-choice cards; also the most options a question may have."""
@@ -48,6 +49,8 @@ class McqOption:
     text: str
     correct: bool
     explanation: str
+    id: str = ""
+    """The option's identity (quiz.domain.mcq.option_identity), recorded when it is chosen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,21 @@ class CardFace:
     extra: str | None = None
     options: tuple[McqOption, ...] = ()
     source: SourceRef | None = None
+    shuffle: bool = True
+    """Whether the options may be shown in another order than the deck's (``shuffle: false``
+    keeps "all of the above" last)."""
+
+    def in_order(self, order: list[int]) -> CardFace:
+        """This face with its options in ``order`` (indexes into the deck's order); a face
+        whose note opts out of shuffling, or whose order does not fit, is returned as is."""
+        if not self.shuffle or sorted(order) != list(range(len(self.options))):
+            return self
+        return replace(self, options=reorder(self.options, order))
+
+    def option_for(self, letter: str) -> McqOption | None:
+        """The option shown under ``letter``, or None."""
+        index = LETTERS.find(letter)
+        return self.options[index] if 0 <= index < len(self.options) and letter else None
 
     @property
     def correct_letter(self) -> str | None:
@@ -105,7 +123,12 @@ class Note:
 
     def options(self) -> tuple[McqOption, ...]:
         return tuple(
-            McqOption(o["text"], bool(o.get("correct", False)), o.get("explanation", ""))
+            McqOption(
+                o["text"],
+                bool(o.get("correct", False)),
+                o.get("explanation", ""),
+                option_identity(o),
+            )
             for o in self.fields.get("options", ())
         )
 
@@ -131,7 +154,8 @@ class Note:
             prompt = f["stem"] if not question else f"{f['stem']}\n\n{question}"
             options = self.options()
             best = next((o.text for o in options if o.correct), "")
-            return replace(base, prompt=prompt, answer=best, options=options)
+            shuffle = f.get("shuffle", True) is not False
+            return replace(base, prompt=prompt, answer=best, options=options, shuffle=shuffle)
         if ord_ == 1:
             return replace(base, prompt=f["back"], answer=f["front"])
         return replace(base, prompt=f["front"], answer=f["back"])

@@ -43,3 +43,28 @@ def clean(value: str | None) -> str:
     value = _CONTROL.sub(_stand_in, value)
     value = _BIDI.sub("", value)
     return _SURROGATE.sub("\ufffd", value)
+
+
+# A cell a spreadsheet would read as a formula: "=", "+", "-" or "@" first (after any
+# spaces), or a tab or carriage return first (OWASP's CSV injection rule).
+_FORMULA_START = frozenset("=+-@")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def csv_cell(value: object) -> str:
+    """A value made safe for a CSV file that people open in a spreadsheet.
+
+    Text is cleaned as for a terminal (no escapes, controls or bidi overrides), then a
+    cell a spreadsheet could run as a formula gets a leading ``'``, which spreadsheets
+    show as text (OWASP). Plain numbers such as ``-0.25`` are left as they are: they
+    cannot call anything, and quoting them would turn them into text.
+    """
+    text = value if isinstance(value, str) else "" if value is None else str(value)
+    if _NUMBER.fullmatch(text):
+        return text
+    risky = text[:1] in ("\t", "\r")
+    text = clean(text)
+    stripped = text.lstrip()
+    if risky or stripped[:1] in _FORMULA_START:
+        return "'" + text
+    return text

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
+from quiz.domain.mcq import shown_order
 from quiz.domain.notes import CardFace, Source
 from quiz.store.queries import note_from_row
 from quiz.store.tables import cards, decks, notes
@@ -73,10 +75,25 @@ def load_cards(conn: Connection, card_ids: list[int]) -> dict[int, CardInfo]:
     return found
 
 
+def as_shown(info: CardInfo, *, seed: str, learner: str, day: date) -> CardInfo:
+    """The card with its options in the order this learner sees them on this study day."""
+    face = info.face
+    if len(face.options) < 2 or not face.shuffle:
+        return info
+    order = shown_order(len(face.options), seed=seed, learner=learner, card=info.ref, day=day)
+    return replace(info, face=face.in_order(order))
+
+
+def shown_to(quiz: Quiz, info: CardInfo) -> CardInfo:
+    """The card as ``quiz``'s learner sees it today (see as_shown)."""
+    return as_shown(info, seed=quiz.shuffle_seed, learner=quiz.learner, day=quiz.today())
+
+
 def card_info(quiz: Quiz, card_id: int) -> CardInfo | None:
-    """One card as a learner sees it, in its own read transaction (None if it is gone)."""
+    """One card as the learner sees it today, in its own read transaction (None if gone)."""
     with quiz.store.read() as conn:
-        return load_card(conn, card_id)
+        info = load_card(conn, card_id)
+    return None if info is None else shown_to(quiz, info)
 
 
 def load_card(conn: Connection, card_id: int) -> CardInfo | None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from quiz.config import Settings
 from quiz.domain.days import study_day
+from quiz.domain.mcq import DEFAULT_SEED
 from quiz.store.engine import Store, open_store
 from quiz.store.queries import ensure_learner
 from quiz.store.tables import learners
@@ -65,6 +66,9 @@ class Quiz:
     backup: Path | None = None
     """Where the database was backed up before a migration in this run, if it was."""
 
+    shuffle_seed: str = DEFAULT_SEED
+    """Seeds the order of multiple-choice options (with the learner, card and day)."""
+
     @classmethod
     def open(
         cls,
@@ -74,6 +78,7 @@ class Quiz:
         settings: Settings | None = None,
         clock: Clock = system_clock,
         tz: tzinfo | None = None,
+        shuffle_seed: str = DEFAULT_SEED,
     ) -> Quiz:
         """Open (creating and migrating as needed) a database for a learner.
 
@@ -85,7 +90,14 @@ class Quiz:
         name = learner or default_learner()
         learner_id = _learner_id(store, name, now)
         return cls(
-            store, name, learner_id, settings or Settings(), clock, tz or local_timezone(), backup
+            store,
+            name,
+            learner_id,
+            settings or Settings(),
+            clock,
+            tz or local_timezone(),
+            backup,
+            shuffle_seed,
         )
 
     def now(self) -> datetime:

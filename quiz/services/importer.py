@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from quiz.domain.notes import Deck, Note
+from quiz.domain.notes import Deck, McqOption, Note, NoteType
 from quiz.store.queries import inserted_id
 from quiz.store.tables import card_states, cards, decks, note_tags, notes
 
@@ -46,6 +46,12 @@ class NoteChange:
 
     learners: int = 0
     """Learners with progress on this note's cards."""
+
+    key_change: tuple[str, str] | None = None
+    """A multiple-choice edit that changes which option is correct: (old, new) key text.
+
+    Answers already given keep the grade they got; the item analysis of the note mixes
+    answers to both keys until the old ones age out, so authors should know."""
 
 
 @dataclass
@@ -122,6 +128,7 @@ def import_deck(
     hashes = {note.id: content_hash(note) for note in deck.notes}
     for note in deck.notes:
         report.notes.append(_plan_note(note, hashes[note.id], existing.get(note.id), learners))
+    _plan_key_changes(conn, deck, existing, report)
     in_file = {note.id for note in deck.notes}
     for key, old in existing.items():
         if key not in in_file and not old.retired:
@@ -160,6 +167,45 @@ def _plan_note(
         reset=old.reset != note.reset and note.reset is not None,
         learners=learners.get(old.id, 0),
     )
+
+
+def _plan_key_changes(
+    conn: Connection, deck: Deck, existing: dict[str, _Existing], report: ImportReport
+) -> None:
+    """Mark edited multiple-choice notes whose correct option is no longer the same option.
+
+    Options are compared by identity (their ``id``, else their text fingerprint), so
+    reordering options or editing explanations is not a key change; rewording the key
+    without an ``id`` is reported, since the old and new wording cannot be told apart
+    from a replaced answer.
+    """
+    edited = {n.key for n in report.notes if n.change in (Change.EDITED, Change.RESTORED)}
+    new_notes = {n.id: n for n in deck.notes if n.id in edited and n.type is NoteType.MCQ}
+    if not new_notes:
+        return
+    ids = {existing[key].id: key for key in new_notes if key in existing}
+    old_fields: dict[str, Any] = {}
+    chunk_ids = list(ids)
+    for start in range(0, len(chunk_ids), 500):  # bounded IN lists for every database
+        rows = conn.execute(
+            select(notes.c.id, notes.c.type, notes.c.fields).where(
+                notes.c.id.in_(chunk_ids[start : start + 500])
+            )
+        )
+        for note_id, kind, fields in rows:
+            if kind == str(NoteType.MCQ):
+                old_fields[ids[note_id]] = fields
+    for change in report.notes:
+        if change.key not in old_fields:
+            continue
+        old = _key_option(Note(change.key, NoteType.MCQ, old_fields[change.key]))
+        new = _key_option(new_notes[change.key])
+        if old is not None and new is not None and old.id != new.id:
+            change.key_change = (old.text, new.text)
+
+
+def _key_option(note: Note) -> McqOption | None:
+    return next((o for o in note.options() if o.correct), None)
 
 
 def _existing_notes(conn: Connection, deck_id: int) -> dict[str, _Existing]:

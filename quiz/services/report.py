@@ -1,9 +1,9 @@
 """Instructor reports: per-card item analysis across all learners, and what an import would change.
 
-The item analysis is computed by grouped SQL over ``review_log`` and
-``card_states`` (portable SQLAlchemy Core), so its cost does not grow with
-Python loops over the review history; only the per-card result rows and the
-(few) flags are handled in Python.
+Counts (reviews, lapses, EF) are computed by grouped SQL over ``review_log`` and
+``card_states`` (portable SQLAlchemy Core). The classical item analysis
+(quiz.domain.items) needs each learner's first attempt at each card, one row per
+learner and card studied, read once and analysed in Python.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, case, create_engine, func, or_, select
 
 from quiz.decks.loader import LoadedDeck
+from quiz.domain.items import Finding, Issue, ItemStats, OptionInfo, Response, analyse
 from quiz.domain.notes import Note, NoteType
 from quiz.domain.sm2 import PASS_QUALITY
 from quiz.services.context import Quiz
@@ -66,6 +67,16 @@ class CardStats:
     """Learners for whom the card is a leech."""
 
     flags: tuple[Flag, ...] = ()
+    items: ItemStats | None = None
+    """Classical item analysis of the learners' first attempts (None if nobody answered)."""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """What looks wrong with the card, worst first: the statistics' flags and students'."""
+        found = list(self.items.findings) if self.items is not None else []
+        if self.flags:
+            found.append(Finding(Issue.STUDENT_FLAG, f"flagged by {len(self.flags)} learner(s)"))
+        return tuple(sorted(found, key=lambda f: f.issue))
 
     @property
     def ref(self) -> str:
@@ -84,9 +95,18 @@ class CardStats:
         return (Decimal(self.ef_total) / self.ef_count / 100).quantize(_CENT, ROUND_HALF_UP)
 
     def sort_key(self) -> tuple[Any, ...]:
-        """Worst first: flagged, then leeches, lowest first-try accuracy, most lapses, lowest EF."""
+        """Worst first: by the worst finding (Issue order), then the most findings and the
+        lowest discrimination; then flagged, leeches, lowest first-try accuracy, most
+        lapses, lowest EF."""
         first_try = self.first_try
+        findings = self.findings
+        index = None
+        if self.items is not None:
+            index = self.items.r_pb if self.items.r_pb is not None else self.items.d
         return (
+            min((f.issue for f in findings), default=len(Issue)),
+            -len(findings),
+            index if index is not None and findings else 2.0,
             -len(self.flags),
             -self.leeches,
             first_try if first_try is not None else Fraction(2),
@@ -181,6 +201,7 @@ def card_report(
         query = query.where(decks.c.key == deck_key)
     rows = conn.execute(query).all()
     flags = _flags(conn, [r.id for r in rows])
+    items = analyse(_first_attempts(conn, deck_key), _mcq_options(rows))
     found = [
         CardStats(
             card_id=r.id,
@@ -198,10 +219,45 @@ def card_report(
             lapses=int(r.lapses),
             leeches=int(r.leeches),
             flags=tuple(flags.get(r.id, ())),
+            items=items.get(r.id),
         )
         for r in rows
     ]
     found.sort(key=CardStats.sort_key)
+    return found
+
+
+def _first_attempts(conn: Connection, deck_key: str | None) -> list[Response]:
+    """Every learner's first answer on every live card (of one deck), the rest-scores' input."""
+    rl = review_log
+    first_ids = (
+        select(func.min(rl.c.id).label("id")).group_by(rl.c.learner_id, rl.c.card_id).subquery()
+    )
+    query = (
+        select(rl.c.learner_id, rl.c.card_id, rl.c.quality, rl.c.chosen_option)
+        .select_from(
+            rl.join(first_ids, first_ids.c.id == rl.c.id).join(cards, cards.c.id == rl.c.card_id)
+        )
+        .where(cards.c.retired_at.is_(None))
+    )
+    if deck_key is not None:
+        query = query.join(decks, decks.c.id == cards.c.deck_id).where(decks.c.key == deck_key)
+    return [
+        Response(learner, card, quality >= PASS_QUALITY, option)
+        for learner, card, quality, option in conn.execute(query)
+    ]
+
+
+def _mcq_options(rows: Any) -> dict[int, list[OptionInfo]]:
+    found: dict[int, list[OptionInfo]] = {}
+    for r in rows:
+        if r.type != str(NoteType.MCQ):
+            continue
+        try:
+            options = Note(r.note, NoteType.MCQ, r.fields).options()
+        except (KeyError, TypeError):  # a stored note this version cannot read
+            continue
+        found[r.id] = [OptionInfo(o.id, o.text, o.correct) for o in options]
     return found
 
 
@@ -306,3 +362,104 @@ def diff_decks(old: LoadedDeck, new: LoadedDeck) -> DeckDiff:
 
 def _types(loaded: LoadedDeck) -> dict[str, NoteType]:
     return {n.id: n.type for n in loaded.deck.notes}
+
+
+# --- per learner, for the instructor -----------------------------------------------------
+
+WEAK_TAG_MIN = 3
+"""A tag needs this many first attempts by a learner before it can be called weak."""
+
+
+@dataclass(frozen=True, slots=True)
+class TagScore:
+    tag: str
+    correct: int
+    answered: int
+
+    @property
+    def share(self) -> float:
+        return self.correct / self.answered
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerStats:
+    """One learner's first attempts: how many, how many right, and their weakest tags."""
+
+    name: str
+    answered: int
+    """Cards answered at least once (each card's first attempt counts)."""
+
+    correct: int
+    answers: int
+    """Every answer, re-drills and reviews included."""
+
+    weakest: tuple[TagScore, ...]
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.answered if self.answered else None
+
+
+def learner_report(
+    conn: Connection,
+    *,
+    deck_key: str | None = None,
+    weakest: int = 3,
+    min_answers: int = WEAK_TAG_MIN,
+) -> list[LearnerStats]:
+    """Each learner who answered a live card (of one deck): first-try accuracy and the
+    ``weakest`` tags by first-try accuracy (tags with at least ``min_answers`` first
+    attempts), lowest accuracy first; learners in name order."""
+    from quiz.store.tables import learners
+
+    rl = review_log
+    first_ids = (
+        select(func.min(rl.c.id).label("id")).group_by(rl.c.learner_id, rl.c.card_id).subquery()
+    )
+    query = (
+        select(learners.c.name, rl.c.quality, notes.c.tags)
+        .select_from(
+            rl.join(first_ids, first_ids.c.id == rl.c.id)
+            .join(learners, learners.c.id == rl.c.learner_id)
+            .join(cards, cards.c.id == rl.c.card_id)
+            .join(notes, notes.c.id == cards.c.note_id)
+            .join(decks, decks.c.id == cards.c.deck_id)
+        )
+        .where(cards.c.retired_at.is_(None))
+    )
+    totals = (
+        select(learners.c.name, func.count())
+        .select_from(
+            rl.join(learners, learners.c.id == rl.c.learner_id)
+            .join(cards, cards.c.id == rl.c.card_id)
+            .join(decks, decks.c.id == cards.c.deck_id)
+        )
+        .where(cards.c.retired_at.is_(None))
+        .group_by(learners.c.name)
+    )
+    if deck_key is not None:
+        query = query.where(decks.c.key == deck_key)
+        totals = totals.where(decks.c.key == deck_key)
+    per: dict[str, list[int]] = {}
+    tags: dict[str, dict[str, list[int]]] = {}
+    for name, quality, note_tags in conn.execute(query):
+        right = int(quality >= PASS_QUALITY)
+        mine = per.setdefault(name, [0, 0])
+        mine[0] += right
+        mine[1] += 1
+        for tag in note_tags or ():
+            score = tags.setdefault(name, {}).setdefault(str(tag), [0, 0])
+            score[0] += right
+            score[1] += 1
+    answers = {name: int(n) for name, n in conn.execute(totals)}
+    found = []
+    for name in sorted(per):
+        scored = [
+            TagScore(tag, right, n)
+            for tag, (right, n) in tags.get(name, {}).items()
+            if n >= min_answers
+        ]
+        scored.sort(key=lambda t: (t.share, -t.answered, t.tag))
+        right, n = per[name]
+        found.append(LearnerStats(name, n, right, answers.get(name, n), tuple(scored[:weakest])))
+    return found

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select, update
 from quiz.domain import sm2
 from quiz.domain.grading import Grade, grades
 from quiz.domain.sm2 import CardState
-from quiz.services.cards import CardInfo, load_cards
+from quiz.services.cards import CardInfo, load_cards, shown_to
 from quiz.services.context import Quiz
 from quiz.store import queries
 from quiz.store.tables import card_states, cards, decks, notes
@@ -32,6 +32,8 @@ class StudyCard:
     """A same-day re-drill: grades only decide whether it comes back today."""
 
     flagged: bool
+    flag_note: str | None = None
+    """The learner's reason for the flag, if they gave one."""
 
     @property
     def card_id(self) -> int:
@@ -111,7 +113,9 @@ class ReviewSession:
             row = queries.get_state_row(conn, self.quiz.learner_id, card_id)
         state = queries.state_from_row(row)
         flagged = row is not None and row.flagged_at is not None
-        return StudyCard(info, state, sm2.is_repeat(state, self.quiz.today()), flagged)
+        info = shown_to(self.quiz, info)
+        note = row.flag_note if flagged else None
+        return StudyCard(info, state, sm2.is_repeat(state, self.quiz.today()), flagged, note)
 
     def _info(self, conn: object, card_id: int) -> CardInfo:
         if card_id not in self._cache:
@@ -147,8 +151,14 @@ class ReviewSession:
 
     # --- answering ------------------------------------------------------------------------
 
-    def answer(self, quality: int, duration_ms: int = 0) -> Answered:
+    def answer(
+        self, quality: int, duration_ms: int = 0, chosen_option: str | None = None
+    ) -> Answered:
         """Grade the current card, commit, and move on.
+
+        Args:
+            chosen_option: On a multiple-choice card, the identity of the option the
+                learner picked (``McqOption.id``), recorded in the review log.
 
         Raises:
             LookupError: If there is no card to answer.
@@ -177,6 +187,7 @@ class ReviewSession:
                 duration_ms=max(0, int(duration_ms)),
                 before=before,
                 after=after,
+                chosen_option=chosen_option,
             )
         done = Answered(log_id, card_id, quality, repeat, duration_ms, before, after)
         self.history.append(done)
@@ -230,6 +241,30 @@ class ReviewSession:
     def bury(self) -> int | None:
         """Hide the current card until tomorrow."""
         return self._set_current(buried_until=self.quiz.tomorrow())
+
+    def flag(self, reason: str | None = None) -> bool:
+        """Flag the current card for the instructor, with the learner's reason (if any).
+
+        Returns False when there is no card."""
+        return self._flag(True, reason)
+
+    def clear_flag(self) -> bool:
+        """Clear the learner's flag on the current card. Returns False when there is no card."""
+        return self._flag(False, None)
+
+    def _flag(self, flagged: bool, reason: str | None) -> bool:
+        card_id = self.current_id()
+        if card_id is None:
+            return False
+        with self.quiz.store.write() as conn:
+            queries.set_flags(
+                conn,
+                self.quiz.learner_id,
+                card_id,
+                flagged_at=self.quiz.now() if flagged else None,
+                flag_note=(reason or None) if flagged else None,
+            )
+        return True
 
     def toggle_flag(self, note: str | None = None) -> bool:
         """Flag the current card for the instructor, or clear the flag. Returns the new state."""

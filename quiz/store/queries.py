@@ -210,8 +210,10 @@ def log_answer(
     duration_ms: int,
     before: CardState,
     after: CardState,
+    chosen_option: str | None = None,
 ) -> int:
     values: dict[str, Any] = {
+        "chosen_option": chosen_option,
         "learner_id": learner_id,
         "card_id": card_id,
         "reviewed_at": reviewed_at,

@@ -162,6 +162,9 @@ review_log = Table(
     Column("leech_after", Boolean, nullable=False),
     Column("suspended_before", Boolean, nullable=False),
     Column("suspended_after", Boolean, nullable=False),
+    # The identity of the option chosen on a multiple-choice card (migration 0006); NULL
+    # for other cards, answers revealed without a pick, and answers from before 0006.
+    Column("chosen_option", String(120), nullable=True),
     # The statistics' columns follow (learner_id, study_day) so that they read a year of
     # answers from the index alone (migration 0003).
     Index(

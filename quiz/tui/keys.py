@@ -30,7 +30,7 @@ KEYS: Final[tuple[tuple[str, tuple[KeyHelp, ...]], ...]] = (
             ("u", "Undo the last answer"),
             ("s", "Suspend the card"),
             ("b", "Bury the card until tomorrow"),
-            ("f", "Flag the card for the instructor (again to clear)"),
+            ("f", "Flag the card for the instructor, with an optional reason (again to clear)"),
             ("i", "Show the card's source, extra notes and tags"),
             ("↑ ↓ pgup pgdn", "Scroll a long card"),
             ("q / escape", "End the session (every answer is already saved)"),

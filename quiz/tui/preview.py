@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from textual import events, on
@@ -9,16 +10,21 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
+from quiz.domain.mcq import DEFAULT_SEED
 from quiz.domain.notes import LETTERS, Deck, NoteType
-from quiz.services.cards import CardInfo
+from quiz.services.cards import CardInfo, as_shown
 from quiz.tui.text import plain
 from quiz.tui.widgets.card_view import CardDisplay, CardView, kind_label
 
 
-def deck_cards(deck: Deck, note_id: str | None = None) -> list[CardInfo]:
+def deck_cards(
+    deck: Deck, note_id: str | None = None, *, day: date | None = None, seed: str = DEFAULT_SEED
+) -> list[CardInfo]:
     """Every card of a deck (or of one note), rendered as the review screen renders it.
 
-    Card ids are positions: nothing here is stored.
+    Card ids are positions: nothing here is stored. With ``day``, multiple-choice options
+    are shuffled as a learner named "preview" would see them that day, so an author sees
+    what students see (a correct option that only works in first place shows up).
     """
     infos: list[CardInfo] = []
     for note in deck.notes:
@@ -26,9 +32,10 @@ def deck_cards(deck: Deck, note_id: str | None = None) -> list[CardInfo]:
             continue
         source = deck.source(note.source.source) if note.source else None
         for face in note.cards():
-            infos.append(
-                CardInfo(len(infos), note.id, deck.id, deck.title, face, source, note.tags)
-            )
+            info = CardInfo(len(infos), note.id, deck.id, deck.title, face, source, note.tags)
+            if day is not None:
+                info = as_shown(info, seed=seed, learner="preview", day=day)
+            infos.append(info)
     return infos
 
 

@@ -401,30 +401,55 @@ def test_report_text_and_csv_from_real_answers_and_flags(
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == [
-        "card", "reviews", "learners", "first-try", "avg", "EF", "lapses", "leeches", "flags",
-        "question",
+        "card", "n", "p", "r_pb", "D", "lapses", "leeches", "flags", "question",
     ]  # fmt: skip
-    # Both flagged cards first; of those, the one nobody got right the first time.
-    assert lines[1].split()[:8] == ["tiny:vignette:0", "2", "2", "0%", "2.07", "0", "0", "1"]
-    assert lines[2].split(": ", 1)[1] == BOB_FLAG
-    assert lines[3].split()[:8] == ["tiny:capital:0", "2", "2", "100%", "2.48", "0", "0", "1"]
-    assert lines[3].endswith("Capital of France?")
-    assert lines[4].split(": ", 1)[1] == ANN_FLAG
-    assert lines[5].split()[:8] == ["tiny:water:0", "2", "2", "0%", "2.07", "0", "0", "0"]
-    assert lines[6].split()[:8] == ["tiny:sodium:1", "2", "2", "100%", "2.55", "0", "0", "0"]
-    assert len(lines) == 7
-    assert "4 card(s); 2 flagged" in result.stderr
+    # Both flagged cards first; of those, the one nobody got right the first time. Two
+    # learners are too few for any statistical flag (n marked *), so only theirs show.
+    # Both learners scored the same on each card: no point-biserial (the item score does
+    # not vary), and D = 0 (upper and lower group, one learner each, agree).
+    assert lines[1].split()[:8] == ["tiny:vignette:0", "2*", "0.00", "-", "+0.00", "0", "0", "1"]
+    assert lines[2].strip() == "! flagged by 1 learner(s)"
+    assert lines[3].split(": ", 1)[1] == BOB_FLAG
+    assert lines[3].strip().startswith("flagged 2026-11-22: ")
+    # A multiple-choice card with findings shows its distractor table (nobody picked an
+    # option here: both revealed the answer and graded it by hand).
+    assert [line.split() for line in lines[4:9]] == [
+        ["option", "all", "upper", "lower"],
+        ["a*", "Calciphylaxis", "0", "0", "0"],
+        ["b", "Cellulitis", "0", "0", "0"],
+        ["c", "Vasculitis", "0", "0", "0"],
+        ["-", "(answer", "shown", "without", "a", "pick)", "2", "1", "1"],
+    ]
+    assert lines[9].split()[:8] == ["tiny:capital:0", "2*", "1.00", "-", "+0.00", "0", "0", "1"]
+    assert lines[9].endswith("Capital of France?")
+    assert lines[10].strip() == "! flagged by 1 learner(s)"
+    assert lines[11].split(": ", 1)[1] == ANN_FLAG
+    assert lines[12].split()[:8] == ["tiny:water:0", "2*", "0.00", "-", "+0.00", "0", "0", "0"]
+    assert lines[13].split()[:8] == ["tiny:sodium:1", "2*", "1.00", "-", "+0.00", "0", "0", "0"]
+    assert len(lines) == 14
+    assert "4 card(s); 2 with findings; 2 flagged by learners" in result.stderr
+    assert "* n < 30: small sample" in result.stderr
 
     rows = list(csv.reader(io.StringIO(run("report", "--csv").stdout)))
     assert rows[0] == [
         "deck", "note", "card", "type", "question", "reviews", "learners", "first_answers",
         "first_try_passed", "first_try_accuracy", "average_ef", "lapses", "leeches", "flagged",
-        "flag_notes",
+        "flag_notes", "n", "p", "point_biserial", "upper_lower", "findings", "caveat",
+        "distractors",
     ]  # fmt: skip
     assert rows[1][:4] == ["tiny", "vignette", "0", "mcq"]
     assert rows[1][4].startswith("A 60-year-old on hemodialysis")
-    assert rows[1][5:] == ["2", "2", "2", "0", "0.00", "2.07", "0", "0", "1", BOB_FLAG]
-    assert rows[2] == [
+    assert rows[1][5:19] == [
+        "2", "2", "2", "0", "0.00", "2.07", "0", "0", "1", BOB_FLAG, "2", "0.000", "", "0.000",
+    ]  # fmt: skip
+    assert rows[1][19:21] == ["flagged by 1 learner(s)", "n=2 < 10: too few to judge"]
+    # Nobody picked an option (both revealed the answer and graded by hand).
+    assert rows[1][21] == (
+        "a* Calciphylaxis: 0 (upper 0, lower 0) | b Cellulitis: 0 (upper 0, lower 0) | "
+        "c Vasculitis: 0 (upper 0, lower 0) | - (answer shown without a pick): 2 "
+        "(upper 1, lower 1)"
+    )
+    assert rows[2][:15] == [
         "tiny", "capital", "0", "basic", "Capital of France?", "2", "2", "2", "2", "1.00",
         "2.48", "0", "0", "1", ANN_FLAG,
     ]  # fmt: skip
@@ -439,3 +464,36 @@ def test_report_on_an_empty_collection_and_an_unknown_deck(home: Path) -> None:
     result = run("report", "--deck", "nope")
     assert result.exit_code == 1
     assert "no deck with id nope" in result.output
+
+
+def test_diff_and_dry_run_say_when_an_edit_changes_the_correct_option(
+    home: Path, tmp_path: Path
+) -> None:
+    text = TINY.read_text(encoding="utf-8")
+    reordered = tmp_path / "reordered.yaml"  # options moved, explanations edited: same key
+    reordered.write_text(
+        text.replace(
+            "      - {text: Calciphylaxis, correct: true, explanation: Classic in ESRD.}\n"
+            "      - {text: Cellulitis, explanation: Not necrotic.}\n",
+            "      - {text: Cellulitis, explanation: Not necrotic at all.}\n"
+            "      - {text: calciphylaxis, correct: true, explanation: Classic in ESRD.}\n",
+        ),
+        encoding="utf-8",
+    )
+    rekeyed = tmp_path / "rekeyed.yaml"
+    rekeyed.write_text(
+        text.replace("{text: Calciphylaxis, correct: true,", "{text: Calciphylaxis,").replace(
+            "{text: Vasculitis,", "{text: Vasculitis, correct: true,"
+        ),
+        encoding="utf-8",
+    )
+    same = run("diff", str(TINY), str(reordered))
+    assert "  edited    vignette  (text edited)" in same.output.splitlines()
+    changed = run("diff", str(TINY), str(rekeyed))
+    assert (
+        "  edited    vignette  (text edited; correct option changed: 'Calciphylaxis' -> "
+        "'Vasculitis')" in changed.output.splitlines()
+    )
+    assert run("import", str(TINY)).exit_code == 0
+    dry = run("import", "--dry-run", str(rekeyed))
+    assert "correct option changed: 'Calciphylaxis' -> 'Vasculitis'" in dry.output

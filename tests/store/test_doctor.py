@@ -195,7 +195,7 @@ def test_rows_of_missing_decks_notes_and_cards_are_removed(studied: Quiz, db: Pa
         " scheduled, duration_ms, ef_before, ef_after, interval_before, interval_after,"
         " repetitions_before, repetitions_after, lapses_before, lapses_after, due_before,"
         " due_after, last_review_before, redrill_before, redrill_after, leech_before,"
-        " leech_after, suspended_before, suspended_after FROM review_log LIMIT 1",
+        " leech_after, suspended_before, suspended_after, chosen_option FROM review_log LIMIT 1",
         "INSERT INTO card_states (learner_id, card_id, ef, interval, repetitions, lapses,"
         " redrill, leech, suspended) VALUES (1, 998, 250, 0, 0, 0, 0, 0, 0)",
         "INSERT INTO cards (id, note_id, ord, deck_id) VALUES (997, 777, 0, 1)",

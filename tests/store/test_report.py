@@ -213,3 +213,23 @@ def test_preview_counts_learners_and_changes_nothing(
     }
     with quiz.store.read() as conn:
         assert card_report(conn, min_reviews=0) == before
+
+
+def test_by_learner_accuracy_and_weakest_tags(make_quiz: object, clock: FakeClock) -> None:
+    from quiz.services.report import learner_report
+
+    quiz = two_learners_two_days(make_quiz, clock)
+    with quiz.store.read() as conn:
+        people = learner_report(conn, min_answers=1)
+        strict = learner_report(conn)
+    # First attempts on day 1 (ann's undone 1 on capital does not count): ann 5, 2, 4, 1;
+    # bob 3, 1, 5, 2. Every answer: 4 cards x 2 days + re-drills of the cards graded < 4.
+    assert [(p.name, p.answered, p.correct) for p in people] == [("ann", 4, 2), ("bob", 4, 2)]
+    assert people[0].accuracy == 0.5
+    assert people[0].answers > 8
+    assert [(t.tag, t.correct, t.answered) for t in people[0].weakest] == [
+        ("med", 0, 1),
+        ("chem", 1, 2),
+        ("geo::europe", 1, 1),
+    ]
+    assert all(p.weakest == () for p in strict)  # no tag has 3 first attempts yet

@@ -75,3 +75,21 @@ def test_preview_command_errors_cleanly(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["--help"], ["preview", "--help"]])
 def test_help_works(args: list[str]) -> None:
     assert CliRunner().invoke(cli, args).exit_code == 0
+
+
+def test_preview_shuffles_options_as_a_learner_would_see_them() -> None:
+    from datetime import date, timedelta
+
+    deck = load_deck(TINY).deck
+    plain = [o.text for o in deck_cards(deck, "vignette")[0].face.options]
+    orders = set()
+    for days in range(6):
+        day = date(2026, 12, 1) + timedelta(days=days)
+        (card,) = deck_cards(deck, "vignette", day=day)
+        shown = [o.text for o in card.face.options]
+        assert sorted(shown) == sorted(plain)
+        assert card.face.option_for(card.face.correct_letter or "") == next(
+            o for o in card.face.options if o.correct
+        )
+        orders.add(tuple(shown))
+    assert len(orders) > 1

@@ -11,6 +11,7 @@ from quiz.domain.grading import AGAIN_QUALITY, GOOD_QUALITY, GradeScale
 from quiz.services.context import Quiz
 from quiz.services.review import ReviewSession
 from quiz.tui import QuizApp, make_app
+from quiz.tui.screens.flag import ClearFlagScreen, FlagReasonScreen
 from quiz.tui.screens.home import HomeScreen
 from quiz.tui.screens.review import ReviewScreen
 from quiz.tui.screens.summary import SummaryScreen
@@ -105,13 +106,41 @@ async def test_suspend_bury_and_flag(app: QuizApp, tiny: Quiz) -> None:
         assert "Buried tiny:water:0 until tomorrow" in screen_text(app)
 
         await press(pilot, "space", "f")
+        assert isinstance(app.screen, FlagReasonScreen)
+        await press(pilot, "escape")  # no reason: flagged all the same
         assert state(tiny, ORDER[2]).flagged_at is not None
+        assert state(tiny, ORDER[2]).flag_note is None
         assert "flagged" in screen_text(app)
         assert review(app).phase == "back"  # flagging keeps the card where it was
         await press(pilot, "f")
+        assert isinstance(app.screen, ClearFlagScreen)
+        await press(pilot, "n")  # keep it
+        assert state(tiny, ORDER[2]).flagged_at is not None
+        await press(pilot, "f", "y")
         assert state(tiny, ORDER[2]).flagged_at is None
         assert "flagged" not in screen_text(app)
         assert log(tiny) == []
+
+
+async def test_a_flag_carries_the_reason_typed_and_clearing_shows_it(
+    app: QuizApp, tiny: Quiz
+) -> None:
+    reason = "Two options look right"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "enter", "f")
+        assert isinstance(app.screen, FlagReasonScreen)
+        assert "Why? (optional)" in screen_text(app)
+        await press(pilot, *["space" if c == " " else c for c in reason], "enter")
+        assert isinstance(app.screen, ReviewScreen)
+        row = state(tiny, ORDER[0])
+        assert (row.flag_note, row.flagged_at is not None) == (reason, True)
+        assert "flagged" in screen_text(app)
+        assert review(app).phase == "front"  # still unanswered: letters were the reason's
+        assert log(tiny) == []
+        await press(pilot, "f")
+        assert f"You flagged this card: {reason}" in screen_text(app)
+        await press(pilot, "escape")
+        assert state(tiny, ORDER[0]).flag_note == reason
 
 
 async def test_a_card_graded_below_good_comes_back_the_same_day(app: QuizApp, tiny: Quiz) -> None:
@@ -272,11 +301,13 @@ async def test_a_database_error_is_shown_and_the_card_can_be_answered_again(
     real = ReviewSession.answer
     calls: list[int] = []
 
-    def flaky(self: ReviewSession, quality: int, duration_ms: int = 0) -> object:
+    def flaky(
+        self: ReviewSession, quality: int, duration_ms: int = 0, chosen: str | None = None
+    ) -> object:
         calls.append(quality)
         if len(calls) == 1:
             raise RuntimeError("database is locked")
-        return real(self, quality, duration_ms)
+        return real(self, quality, duration_ms, chosen)
 
     monkeypatch.setattr(ReviewSession, "answer", flaky)
     async with app.run_test(size=(80, 24)) as pilot:

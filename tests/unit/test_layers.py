@@ -11,6 +11,7 @@ HEADLESS = [
     "quiz.domain.notes",
     "quiz.domain.grading",
     "quiz.domain.days",
+    "quiz.domain.mcq",
     "quiz.decks",
     "quiz.store.engine",
     "quiz.store.queries",
@@ -54,6 +55,7 @@ def test_domain_uses_only_the_standard_library() -> None:
         import sys
         before = set(sys.modules)
         import quiz.domain.sm2, quiz.domain.notes, quiz.domain.grading, quiz.domain.days
+        import quiz.domain.mcq
         new = {m.split(".")[0] for m in set(sys.modules) - before}
         print(sorted(new - set(sys.stdlib_module_names) - {"quiz"}))
     """)

@@ -376,3 +376,52 @@ def test_a_file_that_is_not_yaml_gets_only_its_syntax_error(tmp_path: Path) -> N
     [only] = check_deck(path)
     assert only.severity is Severity.ERROR
     assert "YAML syntax" in only.message
+
+
+STEMS = [
+    "Which drug treats calciphylaxis pain?",
+    "A dialysis patient has livedo; what next?",
+    "What does a skin biopsy show?",
+    "Which lab value is the strongest risk?",
+    "How is wound care managed here?",
+    "Who should see this patient first?",
+    "When is hyperbaric oxygen considered?",
+    "What imaging finding is typical?",
+    "Why is warfarin stopped?",
+    "Where do proximal lesions appear?",
+]
+
+
+def mcqs(keys: str) -> str:
+    """One MCQ per letter, each with its key at that letter's position."""
+    out = []
+    for i, key in enumerate(keys):
+        options = "".join(
+            f"      - {{text: option {i} {letter}, explanation: e"
+            + (", correct: true}" if letter == key else "}")
+            + "\n"
+            for letter in "abcd"
+        )
+        out.append(
+            f"- id: q{i}\n  type: mcq\n  stem: {STEMS[i]}\n"
+            f"  options:\n{options.replace('      - ', '    - ')}"
+            "  source: {id: book}\n"
+        )
+    return "".join(out)
+
+
+def test_correct_options_clustered_at_one_position(tmp_path: Path) -> None:
+    # 3 of 5 keys at a is 60%, over the 40% rule: one warning, at the first such key.
+    path = write(tmp_path, mcqs("aabac"))
+    found = warnings(path)
+    assert len(found) == 1, found
+    assert found[0].startswith("10:7: notes[0](q0).options[0]: 3 of 5 multiple-choice questions")
+    assert "at a (a 3, b 1, c 1)" in found[0]
+    assert "more than 40% at one position" in found[0]
+
+
+def test_key_positions_within_the_rule_or_too_few_questions(tmp_path: Path) -> None:
+    assert warnings(write(tmp_path, mcqs("aabbc"))) == []  # 2 of 5 is exactly 40%
+    assert warnings(write(tmp_path, mcqs("aaaa"))) == []  # 4 questions: too few to judge
+    assert warnings(write(tmp_path, mcqs("abcdabcdab"))) == []
+    assert len(warnings(write(tmp_path, mcqs("abcdddddab")))) == 1

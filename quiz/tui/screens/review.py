@@ -323,9 +323,12 @@ class ReviewScreen(Screen[None]):
         if self.busy or self.card is None:
             return
         duration_ms = int(max(0.0, self.monotonic() - self.shown_at) * 1000)
+        # The option is logged by its identity: the letter only names this learner's order.
+        option = self.card.info.face.option_for(self.chosen) if self.chosen else None
+        chosen_option = option.id if option is not None else None
 
         def grade(session: ReviewSession) -> None:
-            session.answer(quality, duration_ms)
+            session.answer(quality, duration_ms, chosen_option)
 
         self.act(grade)
 
@@ -339,10 +342,33 @@ class ReviewScreen(Screen[None]):
         self.act(bury)
 
     def action_flag(self) -> None:
-        def flag(session: ReviewSession) -> str:
-            return "Flagged for the instructor" if session.toggle_flag() else "Flag cleared"
+        """Flag with an optional reason; on a flagged card, offer to clear the flag."""
+        card = self.card
+        if self.busy or card is None:
+            return
+        from quiz.tui.screens.flag import ClearFlagScreen, FlagReasonScreen
+
+        if card.flagged:
+            self.app.push_screen(ClearFlagScreen(card.flag_note), self.clear_flag)
+        else:
+            self.app.push_screen(FlagReasonScreen(), self.flag_with)
+
+    def flag_with(self, reason: str | None) -> None:
+        def flag(session: ReviewSession) -> str | None:
+            if not session.flag(reason):
+                return None
+            return "Flagged for the instructor"
 
         self.act(flag, keep_side=True)
+
+    def clear_flag(self, clear: bool | None) -> None:
+        if not clear:
+            return
+
+        def unflag(session: ReviewSession) -> str | None:
+            return "Flag cleared" if session.clear_flag() else None
+
+        self.act(unflag, keep_side=True)
 
     def action_info(self) -> None:
         if self.card is None:
