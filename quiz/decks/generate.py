@@ -19,6 +19,7 @@ A facts document is YAML the instructor edits instead of the deck itself
         question: ...                       # with `answer`: a basic note,
         answer: ...                         # or a reversed one with `reversed: true`
         tags: [...]                         # optional tags besides the topic tag
+        reset: v2                           # optional: change it to restart learners' progress
     notes: [...]                            # optional hand-written notes (deck note format)
     left_out:                               # source passages deliberately not taught, and why
       - {source: wikipedia, quote: "...", why: ...}
@@ -142,6 +143,13 @@ class FactModel(_Model):
     answer: Text | None = None
     reversed: bool = False
     tags: list[Tag] = Field(default_factory=list)
+    reset: Text | None = Field(
+        default=None,
+        description=(
+            "Copied to the fact's notes: change it after a correction big enough that "
+            "learners should start those cards again."
+        ),
+    )
 
     @field_validator("cloze")
     @classmethod
@@ -343,6 +351,7 @@ def notes_for_fact(fact: FactModel, tag_root: str) -> list[dict[str, Any]]:
         "source": {"id": fact.source.id, "section": fact.source.section},
         "extra": fact.why,
         "facts": [fact.id],
+        **({"reset": fact.reset} if fact.reset is not None else {}),
     }
     notes: list[dict[str, Any]] = []
     if fact.question is not None and fact.answer is not None:

@@ -384,3 +384,11 @@ def test_a_note_without_cards_does_not_teach_its_fact() -> None:
         facts=("a",),
     )
     assert coverage(["a"], _deck(empty)).facts_without_cards == ("a",)
+
+
+def test_a_facts_reset_is_copied_to_every_note_of_the_fact() -> None:
+    doc = tiny_facts()
+    doc["facts"][2]["reset"] = "v2"
+    notes = build_deck(doc)["notes"]
+    assert [n.get("reset") for n in notes] == [None, None, "v2", "v2"]
+    assert list(notes[2])[-1] == "reset"  # key order stays canonical
