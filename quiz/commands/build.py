@@ -85,17 +85,25 @@ def build(facts_file: Path, output: Path | None, check_only: bool) -> None:
 
 @click.command("coverage")
 @click.argument("facts_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "more_sources", nargs=-1, metavar="[FILE]...", type=click.Path(dir_okay=False, path_type=Path)
+)
 @click.option(
     "--source",
     "sources",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A source document (text) the facts are taken from; repeat for each.",
+    help="A source document (text) the facts are taken from; more may follow (--source a b).",
 )
 @click.option(
     "--left-out", "show_left_out", is_flag=True, help="Also list the passages left out on purpose."
 )
-def coverage(facts_file: Path, sources: tuple[Path, ...], show_left_out: bool) -> None:
+def coverage(
+    facts_file: Path,
+    more_sources: tuple[Path, ...],
+    sources: tuple[Path, ...],
+    show_left_out: bool,
+) -> None:
     """List what a facts file does not yet cover; exit 1 if anything is listed.
 
     With --source: the passages of each source document that no fact's `quote`
@@ -109,6 +117,8 @@ def coverage(facts_file: Path, sources: tuple[Path, ...], show_left_out: bool) -
     from quiz.decks.diagnostics import DeckError
     from quiz.decks.loader import format_path, load_deck_bytes
     from quiz.decks.source_coverage import uncovered
+
+    sources = (*sources, *more_sources)
 
     try:
         read = read_facts(facts_file)

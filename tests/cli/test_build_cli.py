@@ -235,10 +235,10 @@ def test_the_bundled_deck_is_reproduced_byte_for_byte_by_quiz_build(tmp_path: Pa
 def test_the_bundled_facts_cover_both_source_documents() -> None:
     sources = sorted(str(p) for p in SHARED_SOURCES.glob("*.txt"))
     assert len(sources) == 2
-    args = ["coverage", str(ROOT / "decks" / "facts" / "calciphylaxis.yaml")]
-    for source in sources:
-        args += ["--source", source]
-    result = run(*args)
+    # As a shell expands `--source sources/*.txt`: one option, then more files.
+    result = run(
+        "coverage", str(ROOT / "decks" / "facts" / "calciphylaxis.yaml"), "--source", *sources
+    )
     assert result.exit_code == 0, result.output
     assert "Source passages no fact covers (0):" in result.output
     assert "Quotes found in no source (0):" in result.output
