@@ -19,6 +19,7 @@ import click
 from quiz.cli import fail, print_diagnostics
 
 if TYPE_CHECKING:
+    from quiz.decks.generate import BuildModel
     from quiz.domain.notes import Deck
 
 
@@ -48,12 +49,16 @@ def build(facts_file: Path, output: Path | None, check_only: bool) -> None:
     from quiz.decks.diagnostics import DeckError
 
     try:
-        settings = read_facts(facts_file).facts.build
+        try:
+            settings: BuildModel | None = read_facts(facts_file).facts.build
+        except DeckError:
+            settings = None  # build_deck below reports every problem of every file
         target = output
-        if target is None and settings.output is not None:
+        if target is None and settings is not None and settings.output is not None:
             target = _joined(facts_file.parent, settings.output)
         folder = target.absolute().parent if target is not None else Path.cwd()
-        built = build_deck(facts_file, target, settings.schema_ or schema_reference(folder))
+        pinned = settings.schema_ if settings is not None else None
+        built = build_deck(facts_file, target, pinned or schema_reference(folder))
     except DeckError as exc:
         print_diagnostics(exc.diagnostics)
         fail(f"{facts_file}: no deck built; fix the error(s) above")

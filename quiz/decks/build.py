@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from quiz.decks.diagnostics import DeckError, Diagnostic, Severity
-from quiz.decks.generate import FactsFileModel, GenerateError, build_deck, dump_deck, parse_facts
+from quiz.decks.generate import (
+    FactsFileModel,
+    GenerateError,
+    build_deck,
+    dump_deck,
+    parse_facts,
+    parse_notes_file,
+)
 from quiz.decks.loader import MAX_FILE_BYTES, format_path, load_deck_bytes
 from quiz.decks.yamlnodes import Located, Mark, YamlProblem, parse
 from quiz.decks.yamlnodes import Path as KeyPath
@@ -93,16 +100,27 @@ def build(facts_path: Path, output: Path | None, schema: str) -> Built:
     Raises:
         DeckError: With every problem found in the inputs or the generated deck.
     """
-    read = read_facts(facts_path)
-    notes_paths = tuple(facts_path.parent / n for n in read.facts.build.notes)
-    located_notes: list[Located] = []
+    located = read_located(facts_path)
     problems: list[Diagnostic] = []
+    try:
+        read: ReadFacts | None = ReadFacts(facts_path, located, parse_facts(located.value))
+    except GenerateError as exc:
+        read, problems = None, _locate_all(exc.problems, facts_path, located)
+    # The notes files are read even when the facts file has errors, so that one run
+    # reports the problems of every file.
+    notes_paths = tuple(facts_path.parent / n for n in _notes_files(located.value))
+    located_notes: list[Located] = []
     for notes_path in notes_paths:
         try:
             located_notes.append(read_located(notes_path))
         except DeckError as exc:
             problems.extend(exc.diagnostics)
-    if problems:
+            continue
+        try:
+            parse_notes_file(located_notes[-1].value)
+        except GenerateError as shape:
+            problems.extend(_locate_all(shape.problems, notes_path, located_notes[-1]))
+    if problems or read is None:
         raise DeckError(problems)
     if output is None and read.facts.build.output is not None:
         output = facts_path.parent / read.facts.build.output
@@ -124,6 +142,13 @@ def build(facts_path: Path, output: Path | None, schema: str) -> Built:
         origins = _origins(read, notes_paths, located_notes)
         raise DeckError(_map_back(exc.diagnostics, text, origins)) from None
     return Built(facts_path, notes_paths, output, text)
+
+
+def _notes_files(data: Any) -> list[str]:
+    """The notes files a facts document names, read leniently (it may have errors)."""
+    settings = data.get("build") if isinstance(data, dict) else None
+    names = settings.get("notes") if isinstance(settings, dict) else None
+    return [n for n in names if isinstance(n, str) and n.strip()] if isinstance(names, list) else []
 
 
 # --------------------------------------------------------------------------- locating problems

@@ -164,6 +164,19 @@ def test_build_locates_errors_in_notes_files_and_in_the_generated_deck(course: P
     assert "in the generated deck as notes[2](v-scurvy)" in result.output
 
 
+def test_one_run_reports_the_problems_of_the_facts_file_and_of_its_notes_files(
+    course: Path,
+) -> None:
+    facts = course / "decks" / "facts" / "scurvy.yaml"
+    vignettes = course / "decks" / "facts" / "vignettes.yaml"
+    facts.write_text(FACTS.replace("    why: Weak collagen", "    wh: Weak collagen"), "utf-8")
+    vignettes.write_text("notes: {}\n", encoding="utf-8")
+    result = run("build", str(facts))
+    assert result.exit_code == 1
+    assert f"{facts}:22:5: error: facts[1].wh: unknown key" in result.output
+    assert f"{vignettes}:1:1: error: a notes file is a mapping with one key" in result.output
+
+
 def test_build_reports_yaml_syntax_and_missing_files(course: Path) -> None:
     facts = course / "decks" / "facts" / "scurvy.yaml"
     facts.write_text("deck: {}\ndeck: {}\n", encoding="utf-8")
