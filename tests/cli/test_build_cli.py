@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -261,3 +263,19 @@ def test_the_readme_walkthrough_files_build(tmp_path: Path) -> None:
     # The README's walkthrough shows these exact files; keep them in step.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert textwrap.indent(FACTS, "    ").strip() in readme or FACTS.strip() in readme
+
+
+def test_quiz_schema_facts_prints_the_published_facts_schema() -> None:
+    published = (ROOT / "quiz" / "decks" / "facts.schema.json").read_text(encoding="utf-8")
+    assert run("schema", "--facts").output == published
+
+
+def test_the_build_script_is_quiz_build() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_deck.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "calciphylaxis.yaml is up to date" in done.stdout
