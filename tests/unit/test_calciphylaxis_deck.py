@@ -142,6 +142,13 @@ def test_the_deck_loads_without_errors_or_warnings(loaded: LoadedDeck) -> None:
     assert check_deck(DECK) == []
 
 
+def test_the_longest_option_is_seldom_the_key(notes: tuple[Note, ...]) -> None:
+    # "Pick the longest option" must not be a winning strategy.
+    mcqs = [n for n in notes if n.type is NoteType.MCQ]
+    longest_is_key = [n.id for n in mcqs if max(n.options(), key=lambda o: len(o.text)).correct]
+    assert len(longest_is_key) <= len(mcqs) // 5, longest_is_key
+
+
 def test_mcq_answer_positions_vary(notes: tuple[Note, ...]) -> None:
     # A deck whose best answer is usually in one place teaches the place, not the fact.
     positions = Counter(
