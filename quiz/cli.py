@@ -76,6 +76,8 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 
 LAZY_COMMANDS: dict[str, str] = {
+    "build": "quiz.commands.build:build",
+    "coverage": "quiz.commands.build:coverage",
     "diff": "quiz.commands.authoring:diff",
     "doctor": "quiz.commands.doctor:doctor",
     "export": "quiz.commands.export:export",
@@ -325,11 +327,19 @@ def decks(opts: Options, fmt: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to a file instead of standard output.",
 )
-def schema(output: Path | None) -> None:
+@click.option(
+    "--facts", "facts", is_flag=True, help="The schema of facts files (`quiz build` input) instead."
+)
+def schema(output: Path | None, facts: bool) -> None:
     """Print the JSON Schema of deck files (for editor completion and validation)."""
-    from quiz.decks.schema import json_schema_text
+    if facts:
+        from quiz.decks.generate import facts_json_schema_text
 
-    text = json_schema_text()
+        text = facts_json_schema_text()
+    else:
+        from quiz.decks.schema import json_schema_text
+
+        text = json_schema_text()
     if output is None:
         click.echo(text, nl=False)
     else:

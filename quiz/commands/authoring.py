@@ -65,7 +65,7 @@ notes:
   # basic: one card, front -> back.
   - id: scurvy-cause
     type: basic
-    front: Deficiency of which vitamin causes scurvy?
+    front: Which nutrient deficiency causes scurvy?
     back: Vitamin C
     extra: Shown after the answer; use it for the why, or a mnemonic.   # optional
     tags: [nutrition::vitamins]                                         # optional, levels with ::

@@ -1,36 +1,45 @@
 """Generate a deck from a facts document: notes made from each fact, plus hand-written notes.
 
-A facts document is YAML the instructor edits instead of the deck itself::
+A facts document is YAML the instructor edits instead of the deck itself
+(its JSON Schema is quiz/decks/facts.schema.json, `quiz schema --facts`)::
 
     deck: {id, title, description, version, sources, tags}   # copied to the deck
+    build:                                  # optional defaults for `quiz build`
+      tag_root: cardiology                  # notes are tagged <tag_root>::<topic>; default deck.id
+      notes: [vignettes.yaml]               # hand-written notes files, relative to this file
+      output: ../cardiology.yaml            # where `quiz build` writes without -o
+      schema: ../deck.schema.json           # the deck's editor schema comment; default: found
     facts:
       - id: tx-sts-adverse                  # stable: note ids are derived from it
-        topic: treatment::sodium-thiosulfate  # the note tag is calciphylaxis::<topic>
-        source: {id: wikipedia, section: "Treatment / Sodium thiosulfate"}
+        topic: treatment::sodium-thiosulfate
+        source: {id: wikipedia, section: "Treatment", quote: "first words ... last words"}
         statement: ...                      # the fact in plain words (optional with cloze)
         why: ...                            # shown after the answer (the note's `extra`)
-        cloze: "... {{key term}} ... {{other term::hint}} ..."
+        cloze: "... {{key term}} ... {{other term::hint}} ... {{+grouped term}} ..."
         question: ...                       # with `answer`: a basic note,
         answer: ...                         # or a reversed one with `reversed: true`
         tags: [...]                         # optional tags besides the topic tag
+        reset: v2                           # optional: change it to restart learners' progress
     notes: [...]                            # optional hand-written notes (deck note format)
+    left_out:                               # source passages deliberately not taught, and why
+      - {source: wikipedia, quote: "...", why: ...}
 
 Each ``{{...}}`` marker in ``cloze`` becomes its own cloze number, in order, so
-one marked sentence yields one card per key term. Every generated note lists
-its fact in ``facts``, which is what the coverage report checks.
+one marked sentence yields one card per key term; ``{{+term}}`` joins the
+previous marker's card instead (a group asked together). Every generated note
+lists its fact in ``facts``, which is what the coverage report checks.
 
-The core (``build_deck``, ``notes_for_fact``, ``cloze_text``, ``dump_deck``) is
-pure and deterministic: the same input gives byte-identical output, so a
-committed deck can be checked for staleness. ``read_yaml`` and
-``build_deck_text`` are the thin file-reading layer the build script and tests share.
+The functions here are pure and deterministic: the same input gives
+byte-identical output, so a committed deck can be checked for staleness.
+Reading files and locating errors by line is quiz.decks.build.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 import yaml
@@ -45,11 +54,8 @@ from pydantic import (
 )
 
 from quiz.decks.schema import ID_PATTERN, TAG_PATTERN, DeckMetaModel
-from quiz.decks.yamlnodes import Path, YamlProblem, parse
+from quiz.decks.yamlnodes import Path
 from quiz.domain import cloze
-
-TAG_ROOT = "calciphylaxis"
-"""Every generated note is tagged ``<TAG_ROOT>::<topic>``."""
 
 TOPIC_PATTERN = r"^[a-z0-9][a-z0-9-]*(::[a-z0-9][a-z0-9-]*)*$"
 
@@ -75,10 +81,12 @@ OPTION_KEY_ORDER = ("text", "correct", "explanation")
 YAML_WIDTH = 100_000
 """Wide enough that PyYAML never folds a long sentence across lines."""
 
-# A marker is {{term}} or {{term::hint}}; explicit {{c1::...}} numbers are refused
-# so that the numbering always follows the order of the terms in the sentence.
+# A marker is {{term}} or {{term::hint}}, with an optional leading "+" that joins the
+# previous marker's card; explicit {{c1::...}} numbers are refused so that the numbering
+# always follows the order of the terms in the sentence.
 _MARKER = re.compile(
-    r"\{\{(?!c\d+::)((?:(?!::|\{\{|\}\}).)+?)(?:::((?:(?!\{\{|\}\}).)+?))?\}\}", re.DOTALL
+    r"\{\{(?!c\d+::)(\+?)((?:(?!::|\{\{|\}\}).)+?)(?:::((?:(?!\{\{|\}\}).)+?))?\}\}",
+    re.DOTALL,
 )
 _EXPLICIT = re.compile(r"\{\{c\d+::")
 
@@ -111,8 +119,15 @@ class _Model(BaseModel):
 class FactSourceModel(_Model):
     """Where a fact comes from; unlike a note's reference the section is required."""
 
-    id: Id
-    section: Text
+    id: Id = Field(description="The id of one of deck.sources.")
+    section: Text = Field(description="Section, page or other locator in that source.")
+    quote: Text | None = Field(
+        default=None,
+        description=(
+            "Words of the source text this fact restates, for `quiz coverage`: a passage, "
+            "or 'first words ... last words' for a longer one."
+        ),
+    )
 
 
 class FactModel(_Model):
@@ -128,6 +143,13 @@ class FactModel(_Model):
     answer: Text | None = None
     reversed: bool = False
     tags: list[Tag] = Field(default_factory=list)
+    reset: Text | None = Field(
+        default=None,
+        description=(
+            "Copied to the fact's notes: change it after a correction big enough that "
+            "learners should start those cards again."
+        ),
+    )
 
     @field_validator("cloze")
     @classmethod
@@ -152,15 +174,54 @@ class FactModel(_Model):
         if self.statement is not None:
             return self.statement
         assert self.cloze is not None  # guaranteed by _consistent
-        return _MARKER.sub(lambda m: m.group(1), self.cloze)
+        return _MARKER.sub(lambda m: m.group(2), self.cloze)
+
+
+class BuildModel(_Model):
+    """Defaults for `quiz build`, so that the command needs only the facts file."""
+
+    tag_root: Tag | None = Field(
+        default=None, description="Generated notes are tagged <tag_root>::<topic>; default deck.id."
+    )
+    notes: list[Text] = Field(
+        default_factory=list,
+        description="Hand-written notes files (`notes: [...]`), relative to the facts file.",
+    )
+    output: Text | None = Field(
+        default=None, description="The deck file to write, relative to the facts file."
+    )
+    schema_: Text | None = Field(
+        default=None,
+        alias="schema",
+        description=(
+            "Where the deck's yaml-language-server comment points (a path relative to the "
+            "deck, or a URL); default: found as `quiz new` finds it. Set it for a deck that "
+            "must build byte for byte the same on every machine."
+        ),
+    )
+
+
+class LeftOutModel(_Model):
+    """A passage of a source that is deliberately not taught, and why."""
+
+    source: Id = Field(description="The id of one of deck.sources.")
+    quote: Text = Field(description="The passage, or 'first words ... last words'.")
+    why: Text
 
 
 class FactsFileModel(_Model):
     """A facts document: deck metadata, the facts, and optional hand-written notes."""
 
     deck: DeckMetaModel
+    build: BuildModel = Field(default_factory=BuildModel)
     facts: list[FactModel] = Field(min_length=1)
     notes: list[dict[str, Any]] = Field(default_factory=list)
+    left_out: list[LeftOutModel] = Field(default_factory=list)
+
+    @property
+    def tag_root(self) -> str:
+        """The first level of every generated note's topic tag."""
+        return self.build.tag_root or self.deck.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +236,12 @@ def cloze_text(marked: str) -> str:
 
     >>> cloze_text("{{Fentanyl}} and {{methadone::opioid}} are preferred")
     '{{c1::Fentanyl}} and {{c2::methadone::opioid}} are preferred'
+    >>> cloze_text("{{Crohn's disease}}, {{+lupus}} or {{cirrhosis}}")
+    "{{c1::Crohn's disease}}, {{c1::lupus}} or {{c2::cirrhosis}}"
 
     Raises:
-        ValueError: If the text has no marker, an explicit cloze number, or stray braces.
+        ValueError: If the text has no marker, starts with a ``+`` marker, has an
+            explicit cloze number, or stray braces.
     """
     if _EXPLICIT.search(marked):
         raise ValueError("write markers as {{term}} or {{term::hint}}; numbers are assigned")
@@ -185,8 +249,11 @@ def cloze_text(marked: str) -> str:
 
     def number(m: re.Match[str]) -> str:
         nonlocal counter
-        counter += 1
-        term, hint = m.group(1), m.group(2)
+        if m.group(1) != "+" or counter == 0:
+            if m.group(1) == "+":
+                raise ValueError(f"{m.group(0)!r} joins the previous marker, but there is none")
+            counter += 1
+        term, hint = m.group(2), m.group(3)
         if term != term.strip() or (hint is not None and hint != hint.strip()):
             raise ValueError(f"marker {m.group(0)!r} has spaces inside its braces")
         body = term if hint is None else f"{term}::{hint}"
@@ -217,6 +284,14 @@ def parse_facts(data: Any) -> FactsFileModel:
         ) from None
     problems: list[tuple[Path, str]] = []
     source_ids = {s.id for s in model.deck.sources}
+    for i, left in enumerate(model.left_out):
+        if left.source not in source_ids:
+            problems.append(
+                (
+                    ("left_out", i, "source"),
+                    f"unknown source {left.source!r}; declare it under deck.sources",
+                )
+            )
     seen: set[str] = set()
     for i, fact in enumerate(model.facts):
         if fact.id in seen:
@@ -259,18 +334,24 @@ def parse_notes_file(data: Any) -> NotesFile:
     return NotesFile(tuple(data["notes"]))
 
 
-def topic_tag(topic: str) -> str:
+def topic_tag(root: str, topic: str) -> str:
     """The hierarchical tag of a topic, e.g. ``calciphylaxis::treatment::pain``."""
-    return f"{TAG_ROOT}::{topic}"
+    return f"{root}::{topic}"
 
 
-def notes_for_fact(fact: FactModel) -> list[dict[str, Any]]:
-    """The notes one fact yields: a question note (``<id>.qa``) and/or a cloze (``<id>.cloze``)."""
+def notes_for_fact(fact: FactModel, tag_root: str) -> list[dict[str, Any]]:
+    """The notes one fact yields: a question note (``<id>.qa``) and/or a cloze (``<id>.cloze``).
+
+    The source's ``quote`` stays in the facts file: it locates the fact for
+    `quiz coverage` and is not shown to learners.
+    """
+    tag = topic_tag(tag_root, fact.topic)
     common: dict[str, Any] = {
-        "tags": [topic_tag(fact.topic), *[t for t in fact.tags if t != topic_tag(fact.topic)]],
+        "tags": [tag, *[t for t in fact.tags if t != tag]],
         "source": {"id": fact.source.id, "section": fact.source.section},
         "extra": fact.why,
         "facts": [fact.id],
+        **({"reset": fact.reset} if fact.reset is not None else {}),
     }
     notes: list[dict[str, Any]] = []
     if fact.question is not None and fact.answer is not None:
@@ -309,7 +390,7 @@ def build_deck(facts_document: Any, notes_documents: Sequence[Any] = ()) -> dict
     facts = parse_facts(facts_document)
     notes: list[dict[str, Any]] = []
     for fact in facts.facts:
-        notes.extend(notes_for_fact(fact))
+        notes.extend(notes_for_fact(fact, facts.tag_root))
     handwritten: list[tuple[Path, Mapping[str, Any]]] = [
         (("notes", i), n) for i, n in enumerate(facts.notes)
     ]
@@ -344,57 +425,26 @@ def build_deck(facts_document: Any, notes_documents: Sequence[Any] = ()) -> dict
     return {"deck": meta, "notes": notes}
 
 
-SCHEMA_COMMENT = "# yaml-language-server: $schema=../quiz/decks/deck.schema.json"
-"""Points editors at the schema from a deck in decks/ (the path is relative to the deck)."""
+def dump_deck(
+    deck: Mapping[str, Any], generated_from: Sequence[str], facts_name: str, schema: str
+) -> str:
+    """The deck as YAML text, headed by a comment naming the files it was generated from.
 
-
-def dump_deck(deck: Mapping[str, Any], generated_from: Sequence[str]) -> str:
-    """The deck as YAML text, headed by a comment naming the files it was generated from."""
+    ``generated_from`` and ``facts_name`` are paths relative to the deck file;
+    ``schema`` is what its yaml-language-server comment points at.
+    """
     header = [
         "# GENERATED FILE: do not edit by hand.",
-        "# Built by scripts/build_deck.py from:",
+        "# Built by `quiz build` from (paths relative to this file):",
         *[f"#   {name}" for name in generated_from],
-        "# Edit those files, then run `python scripts/build_deck.py` to regenerate this one.",
+        f"# Edit those files, then run `quiz build {facts_name}` here to regenerate this one.",
         # Editors with the YAML language server validate and complete against the schema.
-        SCHEMA_COMMENT,
+        f"# yaml-language-server: $schema={schema}",
     ]
     body = yaml.safe_dump(
         dict(deck), sort_keys=False, allow_unicode=True, width=YAML_WIDTH, default_flow_style=False
     )
     return "\n".join(header) + "\n" + body
-
-
-def read_yaml(path: str | FsPath) -> Any:
-    """Parse a YAML file safely (duplicate keys and object tags are refused).
-
-    Raises:
-        GenerateError: On a YAML syntax problem, with its line.
-    """
-    text = FsPath(path).read_text(encoding="utf-8")
-    try:
-        return parse(text).value
-    except YamlProblem as exc:
-        where = f"{path}:{exc.mark.line}:{exc.mark.column}"
-        raise GenerateError([((), f"{where}: {exc.message}")]) from None
-
-
-def build_deck_text(facts_path: FsPath, notes_paths: Sequence[FsPath], root: FsPath) -> str:
-    """Read the input files and return the generated deck text (paths in the header are
-    relative to ``root``, so the output does not depend on where the repository lives).
-
-    Raises:
-        GenerateError: If any input is invalid.
-    """
-    deck = build_deck(read_yaml(facts_path), [read_yaml(p) for p in notes_paths])
-    names = [_relative(p, root) for p in (facts_path, *notes_paths)]
-    return dump_deck(deck, names)
-
-
-def _relative(path: FsPath, root: FsPath) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _ordered_note(note: Mapping[str, Any]) -> dict[str, Any]:
@@ -431,3 +481,13 @@ def _where(path: Path) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top)"
+
+
+FACTS_SCHEMA_ID = "https://quiz.invalid/facts.schema.json"
+
+
+def facts_json_schema_text() -> str:
+    """The JSON Schema of facts files (`quiz build` input), for editors and other tools."""
+    schema = FactsFileModel.model_json_schema()
+    full = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": FACTS_SCHEMA_ID}
+    return json.dumps({**full, **schema}, indent=2, sort_keys=False) + "\n"

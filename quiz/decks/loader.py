@@ -194,6 +194,7 @@ def check_deck(path: str | FsPath) -> list[Diagnostic]:
     Lint (quiz.decks.lint) also runs on a file with errors, as long as it is YAML,
     so that one `quiz check` shows everything there is to fix.
     """
+    from quiz.decks.item_rules import item_rules
     from quiz.decks.lint import lint
 
     name = str(path)
@@ -204,6 +205,7 @@ def check_deck(path: str | FsPath) -> list[Diagnostic]:
         found, located = exc.diagnostics, _parse_quietly(path)
     if located is not None:
         found += lint(located, name)
+        found += item_rules(located, name)
     # Lint repeats the loader's own warnings so that they appear on files with errors too.
     unique = list(dict.fromkeys(found))
     unique.sort(key=lambda d: (d.line, d.column))

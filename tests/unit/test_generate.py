@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
+import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,9 +14,9 @@ from quiz.decks.coverage import UnlinkedNote, coverage
 from quiz.decks.generate import (
     GenerateError,
     build_deck,
-    build_deck_text,
     cloze_text,
     dump_deck,
+    facts_json_schema_text,
     notes_for_fact,
     parse_facts,
 )
@@ -36,6 +35,7 @@ def tiny_facts() -> dict[str, Any]:
     """Three facts: cloze only, question only, and a reversed pair with a cloze as well."""
     return {
         "deck": {"id": "tiny", "title": "Tiny", "version": 1, "sources": copy.deepcopy(SOURCES)},
+        "build": {"tag_root": "calciphylaxis"},
         "facts": [
             {
                 "id": "f-cloze",
@@ -101,6 +101,8 @@ def vignettes() -> dict[str, Any]:
         ("x {{a}} y {{b::hint}} z", "x {{c1::a}} y {{c2::b::hint}} z"),
         ("{{a::h::with colons}}", "{{c1::a::h::with colons}}"),
         ("{{high-dose opioids}}.", "{{c1::high-dose opioids}}."),
+        ("{{a}}, {{+b}} and {{c}}", "{{c1::a}}, {{c1::b}} and {{c2::c}}"),
+        ("{{a}} {{+b::h}} {{+c}} {{d}}", "{{c1::a}} {{c1::b::h}} {{c1::c}} {{c2::d}}"),
     ],
 )
 def test_cloze_markers_are_numbered_in_order(marked: str, expected: str) -> None:
@@ -115,6 +117,7 @@ def test_cloze_markers_are_numbered_in_order(marked: str, expected: str) -> None
         ("{{ padded}}", "spaces inside"),
         ("{{a}} and a stray }}", "malformed"),
         ("{{a}} {{broken", "malformed"),
+        ("{{+a}} and {{b}}", "joins the previous marker"),
     ],
 )
 def test_bad_cloze_markers_are_refused(marked: str, reason: str) -> None:
@@ -127,7 +130,7 @@ def test_bad_cloze_markers_are_refused(marked: str, reason: str) -> None:
 
 def test_a_cloze_fact_yields_one_cloze_note_linked_to_its_fact() -> None:
     fact = parse_facts(tiny_facts()).facts[0]
-    assert notes_for_fact(fact) == [
+    assert notes_for_fact(fact, "calciphylaxis") == [
         {
             "id": "f-cloze.cloze",
             "type": "cloze",
@@ -141,7 +144,7 @@ def test_a_cloze_fact_yields_one_cloze_note_linked_to_its_fact() -> None:
 
 
 def test_a_question_fact_yields_a_basic_note() -> None:
-    (note,) = notes_for_fact(parse_facts(tiny_facts()).facts[1])
+    (note,) = notes_for_fact(parse_facts(tiny_facts()).facts[1], "calciphylaxis")
     assert (note["id"], note["type"], note["front"], note["back"]) == (
         "f-qa.qa",
         "basic",
@@ -152,7 +155,7 @@ def test_a_question_fact_yields_a_basic_note() -> None:
 
 
 def test_a_reversed_fact_with_a_cloze_yields_both_notes_with_extra_tags() -> None:
-    notes = notes_for_fact(parse_facts(tiny_facts()).facts[2])
+    notes = notes_for_fact(parse_facts(tiny_facts()).facts[2], "calciphylaxis")
     assert [(n["id"], n["type"]) for n in notes] == [
         ("f-pair.qa", "reversed"),
         ("f-pair.cloze", "cloze"),
@@ -161,6 +164,32 @@ def test_a_reversed_fact_with_a_cloze_yields_both_notes_with_extra_tags() -> Non
         n["tags"] == ["calciphylaxis::treatment::sts", "calciphylaxis::drugs"] for n in notes
     )
     assert all(n["source"] == {"id": "blog", "section": "Paragraph 2"} for n in notes)
+
+
+def test_the_tag_root_comes_from_the_facts_file_or_the_deck_id() -> None:
+    doc = tiny_facts()
+    del doc["build"]
+    assert build_deck(doc)["notes"][0]["tags"] == ["tiny::treatment::pain"]
+    doc["build"] = {"tag_root": "cardio"}
+    assert build_deck(doc)["notes"][0]["tags"] == ["cardio::treatment::pain"]
+    assert parse_facts(doc).tag_root == "cardio"
+
+
+def test_quotes_stay_in_the_facts_file_and_left_out_sources_must_exist() -> None:
+    doc = tiny_facts()
+    doc["facts"][0]["source"]["quote"] = "fentanyl ... preferred"
+    assert "quote" not in build_deck(doc)["notes"][0]["source"]
+    doc["left_out"] = [{"source": "nope", "quote": "x", "why": "y"}]
+    with pytest.raises(GenerateError, match=r"left_out\[0\].source: unknown source 'nope'"):
+        parse_facts(doc)
+
+
+def test_the_published_facts_schema_is_current() -> None:
+    published = ROOT / "quiz" / "decks" / "facts.schema.json"
+    # If this fails, regenerate: quiz schema --facts -o quiz/decks/facts.schema.json
+    assert published.read_text(encoding="utf-8") == facts_json_schema_text()
+    schema = json.loads(facts_json_schema_text())
+    assert {"deck", "build", "facts", "notes", "left_out"} <= set(schema["properties"])
 
 
 def test_statement_defaults_to_the_cloze_without_markers() -> None:
@@ -250,10 +279,12 @@ def test_facts_file_notes_come_before_notes_files() -> None:
 
 def test_build_deck_is_deterministic_and_does_not_mutate_its_input() -> None:
     facts, notes = tiny_facts(), vignettes()
-    first = dump_deck(build_deck(facts, [notes]), ["a.yaml"])
+    first = dump_deck(build_deck(facts, [notes]), ["a.yaml"], "a.yaml", "s.json")
     assert facts == tiny_facts()
     assert notes == vignettes()
-    assert dump_deck(build_deck(tiny_facts(), [vignettes()]), ["a.yaml"]) == first
+    assert (
+        dump_deck(build_deck(tiny_facts(), [vignettes()]), ["a.yaml"], "a.yaml", "s.json") == first
+    )
 
 
 def test_declared_tags_are_kept_in_the_vocabulary() -> None:
@@ -282,35 +313,20 @@ def test_notes_files_must_be_a_mapping_with_a_notes_list(bad: Any) -> None:
 def test_dumped_deck_has_the_header_and_loads_cleanly() -> None:
     deck = build_deck(tiny_facts(), [vignettes()])
     deck["notes"][1]["back"] = " ".join(["word"] * 60)  # long text must stay on one line
-    text = dump_deck(deck, ["decks/facts/tiny.yaml", "decks/facts/tiny-vignettes.yaml"])
+    text = dump_deck(
+        deck, ["facts/tiny.yaml", "facts/tiny-vignettes.yaml"], "facts/tiny.yaml", "../s.json"
+    )
     lines = text.splitlines()
     assert lines[0] == "# GENERATED FILE: do not edit by hand."
-    assert "#   decks/facts/tiny.yaml" in lines
-    assert "#   decks/facts/tiny-vignettes.yaml" in lines
-    assert "# yaml-language-server: $schema=../quiz/decks/deck.schema.json" in lines
+    assert "#   facts/tiny.yaml" in lines
+    assert "#   facts/tiny-vignettes.yaml" in lines
+    assert any("run `quiz build facts/tiny.yaml`" in line for line in lines)
+    assert "# yaml-language-server: $schema=../s.json" in lines
     assert yaml.safe_load(text) == deck
     assert any(line.strip().startswith("back: word word") and len(line) > 200 for line in lines)
     loaded = load_deck_bytes(text.encode(), "tiny.yaml")
     assert loaded.warnings == ()
     assert loaded.deck.card_count() == 2 + 1 + 2 + 1 + 1  # cloze c1,c2; basic; pair x2; cloze; mcq
-
-
-def test_build_deck_text_names_inputs_relative_to_the_root(tmp_path: Path) -> None:
-    facts = tmp_path / "decks" / "facts" / "tiny.yaml"
-    notes = tmp_path / "decks" / "facts" / "tiny-vignettes.yaml"
-    facts.parent.mkdir(parents=True)
-    facts.write_text(yaml.safe_dump(tiny_facts()), encoding="utf-8")
-    notes.write_text(yaml.safe_dump(vignettes()), encoding="utf-8")
-    text = build_deck_text(facts, [notes], tmp_path)
-    assert "#   decks/facts/tiny.yaml\n#   decks/facts/tiny-vignettes.yaml\n" in text
-    assert str(tmp_path) not in text
-
-
-def test_yaml_problems_in_inputs_are_located(tmp_path: Path) -> None:
-    facts = tmp_path / "facts.yaml"
-    facts.write_text("deck: {}\ndeck: {}\n", encoding="utf-8")
-    with pytest.raises(GenerateError, match=r"facts.yaml:2:1: duplicate key 'deck'"):
-        build_deck_text(facts, [], tmp_path)
 
 
 # ---------------------------------------------------------------- coverage
@@ -370,78 +386,9 @@ def test_a_note_without_cards_does_not_teach_its_fact() -> None:
     assert coverage(["a"], _deck(empty)).facts_without_cards == ("a",)
 
 
-# ---------------------------------------------------------------- build script
-
-
-def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"_script_{name}", ROOT / "scripts" / name)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _write_inputs(tmp_path: Path) -> tuple[Path, Path]:
-    facts, notes = tmp_path / "facts.yaml", tmp_path / "vignettes.yaml"
-    facts.write_text(yaml.safe_dump(tiny_facts()), encoding="utf-8")
-    notes.write_text(yaml.safe_dump(vignettes()), encoding="utf-8")
-    return facts, notes
-
-
-def test_build_script_writes_then_check_passes_and_fails_when_stale(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    build = _script("build_deck.py").main
-    facts, notes = _write_inputs(tmp_path)
-    out = tmp_path / "deck.yaml"
-    args = ["--facts", str(facts), "--notes", str(notes), "--output", str(out)]
-    assert build([*args, "--check"]) == 1  # missing output is stale
-    assert build(args) == 0
-    assert out.read_text(encoding="utf-8").startswith("# GENERATED FILE")
-    assert build([*args, "--check"]) == 0
-    out.write_text(out.read_text(encoding="utf-8") + "# hand edit\n", encoding="utf-8")
-    assert build([*args, "--check"]) == 1
-    assert "is stale" in capsys.readouterr().err
-
-
-def test_build_script_refuses_invalid_facts_and_names_the_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    build = _script("build_deck.py").main
-    facts, notes = _write_inputs(tmp_path)
-    bad = vignettes()
-    bad["notes"][0]["facts"] = ["missing-fact"]
-    notes.write_text(yaml.safe_dump(bad), encoding="utf-8")
-    out = tmp_path / "deck.yaml"
-    assert build(["--facts", str(facts), "--notes", str(notes), "--output", str(out)]) == 1
-    assert not out.exists()
-    assert f"{notes}.notes[0].facts: unknown fact 'missing-fact'" in capsys.readouterr().err
-
-
-def test_build_script_refuses_a_deck_the_loader_rejects(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    build = _script("build_deck.py").main
-    facts, notes = _write_inputs(tmp_path)
-    bad = vignettes()
-    bad["notes"][0]["options"][1]["correct"] = True  # two best answers
-    notes.write_text(yaml.safe_dump(bad), encoding="utf-8")
-    out = tmp_path / "deck.yaml"
-    assert build(["--facts", str(facts), "--notes", str(notes), "--output", str(out)]) == 1
-    assert not out.exists()
-    assert "exactly one option" in capsys.readouterr().err
-
-
-def test_coverage_script_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    build = _script("build_deck.py").main
-    report = _script("coverage_report.py").main
-    facts, notes = _write_inputs(tmp_path)
-    out = tmp_path / "deck.yaml"
-    assert build(["--facts", str(facts), "--notes", str(notes), "--output", str(out)]) == 0
-    assert report(["--facts", str(facts), "--deck", str(out)]) == 0
+def test_a_facts_reset_is_copied_to_every_note_of_the_fact() -> None:
     doc = tiny_facts()
-    doc["facts"].append({**doc["facts"][1], "id": "f-new", "question": "Untaught?"})
-    facts.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    capsys.readouterr()
-    assert report(["--facts", str(facts), "--deck", str(out)]) == 1
-    assert "Facts without a card (1):\n  f-new\n" in capsys.readouterr().out
+    doc["facts"][2]["reset"] = "v2"
+    notes = build_deck(doc)["notes"]
+    assert [n.get("reset") for n in notes] == [None, None, "v2", "v2"]
+    assert list(notes[2])[-1] == "reset"  # key order stays canonical
