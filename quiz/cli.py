@@ -45,7 +45,7 @@ class Options:
 
         where = self.locations()
         try:
-            settings = load_settings(where.config_file)
+            settings = load_settings(where.config_file, required=where.config_named)
             quiz = Quiz.open(where.db_url, learner=self.learner, settings=settings)
         except (ConfigError, StoreError) as exc:
             fail(str(exc))

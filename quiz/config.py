@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -62,20 +63,41 @@ new_per_day = 10
 """
 
 
-def load_settings(path: Path) -> Settings:
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Largest settings file read; a real one is a few hundred bytes."""
+
+
+def load_settings(path: Path, *, required: bool = False) -> Settings:
     """Read settings from a TOML file; a missing file means the defaults.
 
+    Args:
+        path: The TOML file.
+        required: The user named the file (--config, QUIZ_CONFIG): then a missing file
+            is an error rather than the defaults, since a typo would otherwise go unseen.
+
     Raises:
-        ConfigError: If the file is not valid TOML or a value is wrong.
+        ConfigError: If the file is not a readable regular file, not valid TOML, or a
+            value is wrong.
     """
-    if not path.exists():
+    from quiz.files import InputFileError, read_bounded
+
+    if not required and not os.path.lexists(path):
         return Settings()
+    try:
+        data = read_bounded(path, MAX_CONFIG_BYTES, "settings file", "a settings file is small")
+    except InputFileError as exc:
+        hint = " (--config / QUIZ_CONFIG)" if required else ""
+        raise ConfigError(f"{exc.path}{hint}: {exc.message}") from None
     import tomllib  # only with a settings file: most starts have none
 
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raw = tomllib.loads(data.decode("utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}; fix the line it names") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save the settings file as UTF-8") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: tables or arrays nested too deeply to be settings") from None
     return parse_settings(raw, str(path))
 
 

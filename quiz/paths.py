@@ -24,6 +24,9 @@ class Locations:
     db_url: str
     """SQLAlchemy URL of the database."""
 
+    config_named: bool = False
+    """The settings file was named (flag or QUIZ_CONFIG): it must exist."""
+
 
 def resolve(
     db: str | None = None,
@@ -43,4 +46,4 @@ def resolve(
     else:
         config_file = Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
     url = db or environ.get("QUIZ_DB") or f"sqlite:///{base / 'quiz.sqlite3'}"
-    return Locations(base, config_file, url)
+    return Locations(base, config_file, url, bool(conf))

@@ -234,6 +234,7 @@ def ids(paths: tuple[Path, ...], check_only: bool) -> None:
     the deck. Comments, blank lines, quoting and indentation are kept exactly:
     only the new `id:` lines are added. Files with nothing to add are not written.
     """
+    from quiz.files import InputFileError, read_deck
     from quiz.services.decks import expand_paths
 
     files = expand_paths(list(paths))
@@ -243,12 +244,12 @@ def ids(paths: tuple[Path, ...], check_only: bool) -> None:
     total = 0
     for path in files:
         try:
-            data = path.read_bytes()
+            data = read_deck(path)
             bom = data.startswith(b"\xef\xbb\xbf")
             text = data.decode("utf-8-sig")
             edited, added = add_ids(text)
-        except OSError as exc:
-            click.echo(f"{path}:1:1: error: cannot read file: {exc.strerror or exc}", err=True)
+        except InputFileError as exc:
+            click.echo(f"{path}:1:1: error: {exc.message}", err=True)
             failed = True
             continue
         except UnicodeDecodeError as exc:
@@ -271,6 +272,8 @@ def ids(paths: tuple[Path, ...], check_only: bool) -> None:
     if check_only:
         click.echo(f"{total} note(s) without an id", err=True)
         failed = failed or total > 0
+    elif failed:
+        fail(f"added {total} id(s); fix the file(s) above and run `quiz ids` again")
     else:
         click.echo(f"added {total} id(s) in {len(files)} file(s)", err=True)
     if failed:

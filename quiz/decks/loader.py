@@ -21,9 +21,10 @@ from quiz.decks.diagnostics import DeckError, Diagnostic, Severity
 from quiz.decks.schema import ClozeNoteModel, DeckFileModel, McqNoteModel, NoteModel
 from quiz.decks.yamlnodes import Located, Mark, Path, YamlProblem, parse
 from quiz.domain.notes import Deck, Note, NoteType, Source, SourceRef
+from quiz.files import MAX_DECK_BYTES, InputFileError, read_deck
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-"""Largest deck file accepted; a real deck of 10,000 notes is about 3 MB."""
+MAX_FILE_BYTES = MAX_DECK_BYTES
+"""Largest deck file accepted (defined with the reader, `quiz.files`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,43 +51,10 @@ def load_deck(path: str | FsPath, display_name: str | None = None) -> LoadedDeck
     """
     name = display_name or str(path)
     try:
-        data = _read_bounded(FsPath(path))
-    except OSError as exc:
-        raise DeckError(
-            [_diag(name, Mark(1, 1), "", f"cannot read file: {exc.strerror or exc}")]
-        ) from None
-    if data is None:
-        raise DeckError(
-            [
-                _diag(
-                    name,
-                    Mark(1, 1),
-                    "",
-                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
-                    "split the deck into smaller files",
-                )
-            ]
-        )
+        data = read_deck(FsPath(path))
+    except InputFileError as exc:
+        raise DeckError([_diag(name, Mark(1, 1), "", exc.message)]) from None
     return load_deck_bytes(data, name)
-
-
-def _read_bounded(path: FsPath) -> bytes | None:
-    """The file's bytes, or None if it is larger than a deck may be.
-
-    Reads at most one byte past the limit, whatever the file claims to be: a
-    symlink to /dev/zero or a FIFO reports size 0 and would otherwise be read
-    until memory runs out.
-
-    Raises:
-        OSError: If it cannot be read, or is not a regular file.
-    """
-    if not path.is_file():
-        if path.exists():
-            raise OSError(f"{path} is not a regular file")
-        path.stat()  # raises FileNotFoundError with the usual message
-    with path.open("rb") as fh:
-        data = fh.read(MAX_FILE_BYTES + 1)
-    return None if len(data) > MAX_FILE_BYTES else data
 
 
 class _GcPause:
@@ -232,9 +200,8 @@ def _nul_paths(value: Any, path: Path) -> Iterator[Path]:
 
 def _parse_quietly(path: str | FsPath) -> Located | None:
     try:
-        data = _read_bounded(FsPath(path))
-        return None if data is None else parse(data.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, YamlProblem):
+        return parse(read_deck(FsPath(path)).decode("utf-8-sig"))
+    except (InputFileError, UnicodeDecodeError, YamlProblem):
         return None
 
 

@@ -17,8 +17,20 @@ Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Path = tuple[str | int, ...]
 
-MAX_NODES = 200_000
-"""Values one file may expand to; stops alias bombs ("billion laughs")."""
+MAX_NODES = 1_000_000
+"""Values one file may hold, aliases expanded: a 10 MB deck of 80,000 short notes holds
+about 500,000; stops alias bombs ("billion laughs") by their count of values."""
+
+MAX_EXPANDED_CHARS = 10 * 1024 * 1024
+"""Characters of text a file may hold once its aliases are expanded: what the largest
+deck file could hold written out. Stops a long text aliased thousands of times, which
+stays under ``MAX_NODES`` but would fill gigabytes of database."""
+
+
+def too_many_values(limit: int) -> str:
+    """The problem of a file past ``MAX_NODES`` without aliases (both paths say the same)."""
+    return f"more than {limit:,} values; split the deck into smaller files"
+
 
 MAX_DEPTH = 40
 """Nesting a deck never needs; stops stack exhaustion on hostile input."""

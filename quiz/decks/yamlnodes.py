@@ -23,6 +23,7 @@ from quiz.decks.yamlevents import EventBuilder, NeedsComposer
 from quiz.decks.yamlmarks import (
     MAP_TAG,
     MAX_DEPTH,
+    MAX_EXPANDED_CHARS,
     MAX_NODES,
     SCALAR_TAGS,
     SEQ_TAG,
@@ -33,6 +34,7 @@ from quiz.decks.yamlmarks import (
     Path,
     Position,
     YamlProblem,
+    too_many_values,
 )
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "Located", "Mark", "Path", "Position", "YamlProblem", "parse"]
@@ -117,12 +119,36 @@ class _Builder:
     def __init__(self, located: Located) -> None:
         self.located = located
         self.count = 0
+        self.chars = 0
+        """Characters of scalar text built so far, aliases expanded."""
+        self.built: set[int] = set()
+        """Nodes built at least once (by id; the graph keeps them alive meanwhile)."""
+        self.expanded = 0
+        """Nodes built again through an alias."""
         self.scalars = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.count += 1
+        if id(node) in self.built:
+            self.expanded += 1  # an alias: the node is built again, wherever it appears
+        else:
+            self.built.add(id(node))
         if self.count > MAX_NODES:
-            raise YamlProblem(_mark(node), f"more than {MAX_NODES} values (an alias bomb?)")
+            if self.expanded:
+                raise YamlProblem(
+                    _mark(node),
+                    f"aliases (*name) expand to more than {MAX_NODES:,} values (an alias "
+                    "bomb?); write the values out, or alias fewer of them",
+                )
+            raise YamlProblem(_mark(node), too_many_values(MAX_NODES))
+        if isinstance(node, yaml.ScalarNode):
+            self.chars += len(node.value)
+            if self.chars > MAX_EXPANDED_CHARS:
+                raise YamlProblem(
+                    _mark(node),
+                    f"aliases (*name) expand to more than {MAX_EXPANDED_CHARS // 1024**2} MB "
+                    "of text (an alias bomb?); write the text out, or alias less of it",
+                )
         if depth > MAX_DEPTH:
             raise YamlProblem(_mark(node), f"nested more than {MAX_DEPTH} levels deep")
         self.located.positions.setdefault(path, node.start_mark)

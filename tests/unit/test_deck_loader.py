@@ -183,7 +183,7 @@ def test_oversized_file_is_refused_without_parsing(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    assert "cannot read file" in errors(tmp_path / "nope.yaml")[0]
+    assert "no such deck file; check the path" in errors(tmp_path / "nope.yaml")[0]
 
 
 def test_json_schema_covers_every_note_type() -> None:
