@@ -273,7 +273,10 @@ def ids(paths: tuple[Path, ...], check_only: bool) -> None:
         click.echo(f"{total} note(s) without an id", err=True)
         failed = failed or total > 0
     elif failed:
-        fail(f"added {total} id(s); fix the file(s) above and run `quiz ids` again")
+        fail(
+            f"added {total} id(s); the file(s) named above were left as they were: "
+            "fix them and run `quiz ids` again"
+        )
     else:
         click.echo(f"added {total} id(s) in {len(files)} file(s)", err=True)
     if failed:
