@@ -315,6 +315,10 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def _refuse_other_programs(tables: set[str], engine: Engine) -> None:
+    _refuse_tables(tables, _display(str(engine.url)))
+
+
+def _refuse_tables(tables: set[str], shown: str) -> None:
     """A database without quiz's schema is only taken over when it holds no tables.
 
     Raises:
@@ -322,7 +326,7 @@ def _refuse_other_programs(tables: set[str], engine: Engine) -> None:
     """
     if tables - {"sqlite_sequence"}:
         raise StoreError(
-            f"{_display(str(engine.url))} holds tables but is not a quiz database; "
+            f"{shown} holds tables but is not a quiz database; "
             "point --db or QUIZ_DB at another file"
         )
 
@@ -349,6 +353,30 @@ def _check_sqlite_file(path: Path) -> None:
         ) from None
     if header and header != b"SQLite format 3\x00":
         raise StoreError(f"{path} is not a SQLite database; point --db or QUIZ_DB at another file")
+    if header:
+        _refuse_foreign_file(path)
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """Refuse another program's SQLite file before quiz's engine touches it: connecting
+    switches a file to WAL, which rewrites its header.
+
+    Raises:
+        StoreError: If the file holds tables but no quiz schema.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {
+                str(name)
+                for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return  # unreadable or damaged: opening explains it in its own words
+    if tables and "alembic_version" not in tables:
+        _refuse_tables(tables, str(path))
 
 
 def backup_sqlite(path: Path, when: datetime) -> Path:
