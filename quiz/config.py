@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from quiz.domain.grading import GradeScale
-from quiz.domain.sm2 import LeechPolicy
+from quiz.domain.sm2 import MAX_INTERVAL, LeechPolicy
 
 
 class ConfigError(Exception):
@@ -45,6 +45,9 @@ class Settings:
     leech: LeechPolicy = field(default_factory=LeechPolicy)
     """Lapses after which a card is marked a leech and suspended."""
 
+    max_interval: int = MAX_INTERVAL
+    """Longest interval between reviews, in days (SM-2 itself has none)."""
+
     def limits_for(self, deck_key: str) -> DeckLimits:
         return self.decks.get(deck_key, self.limits)
 
@@ -57,6 +60,7 @@ new_per_day = 20
 reviews_per_day = 200
 leech_lapses = 8           # lapses that mark a card as a leech
 leech_suspend_lapses = 8   # lapses that suspend it
+max_interval = 36500       # longest interval in days (100 years, as Anki)
 
 [decks.calciphylaxis]      # per-deck limits
 new_per_day = 10
@@ -110,6 +114,7 @@ def parse_settings(raw: dict[str, Any], name: str = "settings") -> Settings:
         "reviews_per_day",
         "leech_lapses",
         "leech_suspend_lapses",
+        "max_interval",
         "decks",
     }
     _no_unknown(raw, known, name)
@@ -129,7 +134,10 @@ def parse_settings(raw: dict[str, Any], name: str = "settings") -> Settings:
     rollover = _int(raw, "rollover_hour", 4, name, 0, 23)
     tag_at = _int(raw, "leech_lapses", LeechPolicy().tag_at, name, 1, 1000)
     suspend_at = _int(raw, "leech_suspend_lapses", tag_at, name, 1, 1000)
-    return Settings(limits, decks, rollover, GradeScale(scale), LeechPolicy(tag_at, suspend_at))
+    longest = _int(raw, "max_interval", MAX_INTERVAL, name, 1, MAX_INTERVAL)
+    return Settings(
+        limits, decks, rollover, GradeScale(scale), LeechPolicy(tag_at, suspend_at), longest
+    )
 
 
 def _limits(raw: dict[str, Any], base: DeckLimits, name: str) -> DeckLimits:
