@@ -151,7 +151,7 @@ def exposure_findings(path: Path) -> list[Finding]:
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             exposed.append(item)
     if exposed:
-        names = ", ".join(str(p) for p in exposed)
+        names = " ".join(shlex.quote(str(p)) for p in exposed)
         found.append(
             Finding(
                 "permissions",
