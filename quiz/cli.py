@@ -260,19 +260,68 @@ def _errors(diagnostics: list[Diagnostic]) -> str:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format."
 )
-def check(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running and check again whenever a file changes (Ctrl-C stops).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.01, 60),
+    default=0.5,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --watch: how often to look for changes.",
+)
+def check(paths: tuple[Path, ...], fmt: str, watch: bool, interval: float) -> None:
     """Validate deck files without importing them.
 
     Prints every problem as FILE:LINE:COLUMN: SEVERITY: MESSAGE and exits 1 if
-    any is an error.
+    any is an error. Every note that can be read is checked, so one run shows
+    everything there is to fix. With --watch it checks again on every save,
+    for keeping it open beside the editor.
     """
-    from quiz.decks.diagnostics import Severity
-    from quiz.decks.loader import check_deck
     from quiz.services.decks import expand_paths
 
     files = expand_paths(list(paths))
-    if not files:
+    if not files and not watch:
         fail("no deck files (*.yaml) found in " + ", ".join(map(str, paths)))
+    if not watch:
+        sys.exit(1 if _check_files(files, fmt) else 0)
+    import time
+
+    seen: object = None
+    try:
+        while True:
+            files = expand_paths(list(paths))
+            now = _stamps([*paths, *files])
+            if now != seen:
+                seen = now
+                click.echo(f"--- {time.strftime('%H:%M:%S')}: checking", err=True)
+                _check_files(files, fmt)
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+def _stamps(paths: list[Path]) -> list[tuple[str, int, int]]:
+    """What changes when a file is saved (or a deck file is added to a folder)."""
+    out = []
+    for p in paths:
+        try:
+            info = p.stat()
+        except OSError:
+            out.append((str(p), -1, -1))
+            continue
+        out.append((str(p), info.st_mtime_ns, info.st_size))
+    return out
+
+
+def _check_files(files: list[Path], fmt: str) -> int:
+    """Check and print; returns the number of errors."""
+    from quiz.decks.diagnostics import Severity
+    from quiz.decks.loader import check_deck
+
     found: list[Diagnostic] = []
     for f in files:
         found.extend(check_deck(f))
@@ -291,7 +340,7 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
         click.echo(
             f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s)", err=True
         )
-    sys.exit(1 if errors else 0)
+    return errors
 
 
 @cli.command()

@@ -79,6 +79,27 @@ class Located:
     """The parser's own marks, kept as they are: a deck has a hundred thousand key paths
     and only the few named in a message need a `Mark`."""
 
+    source: str = ""
+    """The text parsed, so that a message can quote what the author wrote (`No`, not
+    the boolean YAML made of it)."""
+
+    def written(self, path: Path) -> str:
+        """The scalar at path as written in the file (up to a comma, brace or comment)."""
+        position = self.positions.get(path)
+        if position is None or not self.source:
+            return ""
+        lines = self.source.splitlines()
+        if position.line >= len(lines):
+            return ""
+        rest = lines[position.line][position.column :]
+        if path and isinstance(path[-1], str) and rest.startswith(path[-1]):
+            rest = rest[len(path[-1]) :].lstrip().removeprefix(":").lstrip()
+        for stop in (",", "}", "]", " #"):
+            cut = rest.find(stop)
+            if cut != -1:
+                rest = rest[:cut]
+        return rest.strip()
+
     def has(self, path: Path) -> bool:
         """Whether path is in the document."""
         return path in self.positions

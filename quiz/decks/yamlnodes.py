@@ -53,9 +53,11 @@ def parse(text: str) -> Located:
     """
     try:
         try:
-            return EventBuilder(text).run()
+            located = EventBuilder(text).run()
         except NeedsComposer:
-            return _parse_composed(text)
+            located = _parse_composed(text)
+        located.source = text
+        return located
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
@@ -111,8 +113,33 @@ def _hint(problem: str, text: str, mark: yaml.Mark | None) -> str:
     if at == "\t" or "\\t" in problem or "tab" in problem:
         return " (indent with spaces, not tabs)"
     if "mapping values are not allowed" in problem:
+        over = _over_indented(text, mark)
+        if over:
+            return (
+                f" (`{over}:` is indented more than the key above it; line it up with "
+                "the other keys of the note)"
+            )
         return " (a value containing ': ' must be quoted)"
     return ""
+
+
+def _over_indented(text: str, mark: yaml.Mark | None) -> str:
+    """The key on the mark's line, if that line is indented deeper than the key line
+    before it (`back: a` then `      tags: [x]`: YAML reads one text "a tags")."""
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    if not 0 < mark.line < len(lines):
+        return ""
+    line = lines[mark.line]
+    key = line.strip().split(":", 1)[0]
+    if not key or " " in key or ":" not in line:
+        return ""
+    previous = next((ln for ln in reversed(lines[: mark.line]) if ln.strip()), "")
+    indent = len(line) - len(line.lstrip(" "))
+    before = len(previous) - len(previous.lstrip(" "))
+    before += 2 if previous.lstrip().startswith("- ") else 0
+    return key if indent > before and ": " in previous else ""
 
 
 class _Builder:

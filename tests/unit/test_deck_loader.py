@@ -80,8 +80,7 @@ def test_every_error_is_reported_at_once_with_line_and_path(tmp_path: Path) -> N
     found = errors(path)
     assert found == [
         f"{path}:7:3: error: notes[0](a): missing required key `back`",
-        f"{path}:10:3: error: notes[0](a).fornt: unknown key `fornt`; check its spelling "
-        "against the deck format in the README",
+        f"{path}:10:3: error: notes[0](a).fornt: unknown key `fornt`; did you mean `front`?",
         f"{path}:13:3: error: notes[1](b).text: has a malformed cloze; write deletions as "
         "{{c1::answer}} or {{c1::answer::hint}}",
         f"{path}:14:3: error: notes[2].id: must be text, not 12 (a number); "
