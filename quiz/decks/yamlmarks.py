@@ -21,6 +21,11 @@ MAX_NODES = 1_000_000
 """Values one file may hold, aliases expanded: a 10 MB deck of 80,000 short notes holds
 about 500,000; stops alias bombs ("billion laughs") by their count of values."""
 
+MAX_ALIAS_VALUES = 100_000
+"""Values a file may add through aliases: a deck that aliases a shared `source:` on each
+of 20,000 notes adds 60,000; a billion-laughs bomb is stopped after a fraction of a
+second instead of after building ``MAX_NODES`` values."""
+
 MAX_EXPANDED_CHARS = 10 * 1024 * 1024
 """Characters of text a file may hold once its aliases are expanded: what the largest
 deck file could hold written out. Stops a long text aliased thousands of times, which

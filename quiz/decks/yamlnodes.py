@@ -22,6 +22,7 @@ import yaml
 from quiz.decks.yamlevents import EventBuilder, NeedsComposer
 from quiz.decks.yamlmarks import (
     MAP_TAG,
+    MAX_ALIAS_VALUES,
     MAX_DEPTH,
     MAX_EXPANDED_CHARS,
     MAX_NODES,
@@ -160,7 +161,13 @@ class _Builder:
             self.expanded += 1  # an alias: the node is built again, wherever it appears
         else:
             self.built.add(id(node))
-        if self.count > MAX_NODES:
+        if self.count > MAX_NODES or self.expanded > MAX_ALIAS_VALUES:
+            if self.expanded > MAX_ALIAS_VALUES:
+                raise YamlProblem(
+                    _mark(node),
+                    f"aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values (an "
+                    "alias bomb?); write the values out, or alias fewer of them",
+                )
             if self.expanded:
                 raise YamlProblem(
                     _mark(node),
