@@ -123,8 +123,9 @@ def new(deck_id: str, output: Path | None, title: str | None, schema_ref: str | 
     comment naming the deck JSON Schema, found in this order: a deck.schema.json
     in the file's folder or a folder above it (commit one there with
     `quiz schema -o deck.schema.json`), the quiz source tree's
-    quiz/decks/deck.schema.json above it, else the schema installed with quiz.
-    The first two are written as relative paths, which work on every clone.
+    quiz/decks/deck.schema.json above it; if there is neither, a deck.schema.json
+    is written beside the new deck. The path is always relative, so it works on
+    every clone.
     """
     from quiz.decks.diagnostics import DeckError
     from quiz.decks.loader import load_deck_bytes
@@ -134,6 +135,8 @@ def new(deck_id: str, output: Path | None, title: str | None, schema_ref: str | 
         fail(f"{deck_id!r} is not a valid deck id; use letters, digits, '-', '_' and '.'")
     target = output if output is not None else Path(f"{deck_id}.yaml")
     reference = schema_ref or schema_reference(target.absolute().parent)
+    write_schema = not reference
+    reference = reference or SCHEMA_NAME
     text = scaffold(deck_id, title or _title(deck_id), reference, target.name)
     try:
         load_deck_bytes(text.encode(), str(target))
@@ -147,6 +150,18 @@ def new(deck_id: str, output: Path | None, title: str | None, schema_ref: str | 
         fail(f"{target} already exists; choose another name with -o")
     except OSError as exc:
         fail(f"cannot create {target}: {exc.strerror or exc}")
+    if write_schema:
+        # No schema in this folder or above: put one beside the deck and name it by a
+        # relative path, which works on every clone (an absolute path to the installed
+        # copy works on this machine only).
+        from quiz.decks.schema import json_schema_text
+
+        schema_file = target.absolute().parent / SCHEMA_NAME
+        try:
+            schema_file.write_text(json_schema_text(), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot create {schema_file}: {exc.strerror or exc}")
+        reference = f"{SCHEMA_NAME}, written beside it; commit both"
     click.echo(f"created {target} with one example note of each type (schema: {reference})")
     click.echo(f"next: edit it, then `quiz check {target}` and `quiz import {target}`")
 
@@ -162,12 +177,13 @@ def scaffold(deck_id: str, title: str, schema: str, file_name: str) -> str:
 
 
 def schema_reference(folder: Path) -> str:
-    """What a deck file in ``folder`` should name as its schema (see `quiz new --help`)."""
+    """What a deck file in ``folder`` should name as its schema (see `quiz new --help`):
+    a relative path to the nearest schema file, or "" when there is none to name."""
     for parent in (folder, *folder.parents):
         for candidate in (parent / SCHEMA_NAME, parent / "quiz" / "decks" / SCHEMA_NAME):
             if candidate.is_file():
                 return Path(os.path.relpath(candidate, folder)).as_posix()
-    return installed_schema().absolute().as_uri()
+    return ""
 
 
 def installed_schema() -> Path:
