@@ -80,11 +80,14 @@ def doctor(opts: Options, repair: bool) -> None:
 
 
 def _looks_like_sqlite(path: Path) -> bool:
-    # Anything else (a text file, another format) gets open_store's clear refusal instead.
+    # Anything else (a text file, another format, a FIFO) gets open_store's clear refusal.
+    from quiz.files import InputFileError, check_regular
+
     try:
+        check_regular(path)
         with path.open("rb") as fh:
             return fh.read(16) == b"SQLite format 3\x00"
-    except OSError:
+    except (OSError, InputFileError):
         return False
 
 

@@ -370,7 +370,12 @@ def read_yaml(path: str | FsPath) -> Any:
     Raises:
         GenerateError: On a YAML syntax problem, with its line.
     """
-    text = FsPath(path).read_text(encoding="utf-8")
+    from quiz.files import InputFileError, read_deck
+
+    try:
+        text = read_deck(FsPath(path)).decode("utf-8")
+    except InputFileError as exc:  # a device, a FIFO, a folder or too large
+        raise GenerateError([((), f"{path}:1:1: {exc.message}")]) from None
     try:
         return parse(text).value
     except YamlProblem as exc:

@@ -510,6 +510,11 @@ CASES: dict[str, Case] = {
     ),
     "db-is-a-directory": Case(_db_file(_db_dir, "decks"), ["is a directory, not a database file"]),
     "db-is-a-fifo": Case(_db_file(_db_fifo, "decks"), ["named pipe", "not a regular file"]),
+    "db-is-a-fifo-doctor": Case(_db_file(_db_fifo, "doctor"), ["named pipe", "not a regular file"]),
+    "db-locked-import": Case(
+        lambda w: ["import", str(TINY), "--force"],
+        ["quiz.sqlite3 is locked by another program", "close other quiz sessions"],
+    ),
     "db-immutable-new-learner": Case(
         _immutable,
         ["no permission to write", "quiz.sqlite3", "chattr -i"],
@@ -549,11 +554,18 @@ def test_hostile_input_is_refused_in_one_line_within_bounds(world: World, name: 
     if name == "folder-with-a-dev-zero-deck":
         world.symlink("d/z.yaml", "/dev/zero")
     before = _dump_bytes(world)
+    holder = None
+    if name == "db-locked-import":  # another program holds the write lock throughout
+        holder = sqlite3.connect(world.db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
     try:
         result = run_quiz(
             world, args, case.prelude, case.wrap(world) if case.wrap is not None else None
         )
     finally:
+        if holder is not None:
+            holder.execute("ROLLBACK")
+            holder.close()
         if name == "db-immutable-new-learner":
             subprocess.run(["chattr", "-i", str(world.db)], check=False)
     MEASURED[name] = (result.seconds, result.peak_kb)
