@@ -205,7 +205,8 @@ def test_any_bytes_give_a_deck_or_a_located_error_never_a_crash(data: bytes) -> 
 
 
 def test_note_fields_are_what_model_dump_gives(tmp_path: Path) -> None:
-    from quiz.decks.loader import _FIELDS, _note_fields
+    from quiz.decks.explain import _FIELDS
+    from quiz.decks.loader import _note_fields
     from quiz.decks.schema import DeckFileModel
 
     path = write(
