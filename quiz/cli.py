@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,18 +36,25 @@ class Options:
     @contextmanager
     def open(self, *, sync_bundled: bool = True) -> Iterator[Quiz]:
         """Open the collection, with clear messages instead of tracebacks."""
+        import sqlite3
+
+        from sqlalchemy.exc import DBAPIError
+
         from quiz.config import ConfigError, load_settings
         from quiz.decks.diagnostics import DeckError
         from quiz.services import Quiz
         from quiz.services.decks import sync_bundled as sync
-        from quiz.store.engine import StoreError
+        from quiz.store.engine import StoreError, describe
 
-        where = self.locations()
+        database_errors = (DBAPIError, sqlite3.Error)
+        where = self.checked_locations()
         try:
-            settings = load_settings(where.config_file)
+            settings = load_settings(where.config_file, required=where.config_named)
             quiz = Quiz.open(where.db_url, learner=self.learner, settings=settings)
         except (ConfigError, StoreError) as exc:
             fail(str(exc))
+        except database_errors as exc:
+            fail(describe(exc, where.db_url))
         if quiz.backup is not None:
             click.echo(
                 f"quiz: database upgraded; the old version is saved at {quiz.backup}", err=True
@@ -61,8 +67,33 @@ class Options:
                     print_diagnostics(exc.diagnostics)
                     click.echo("quiz: warning: a bundled deck could not be updated", err=True)
             yield quiz
+        except StoreError as exc:
+            fail(str(exc))
+        except database_errors as exc:
+            # Damaged, read-only, locked, disk full: a sentence, never SQL or a traceback.
+            fail(describe(exc, where.db_url))
         finally:
             quiz.close()
+
+    def checked_locations(self) -> Locations:
+        """The locations, with every setting a user can get wrong refused in one line."""
+        from quiz.store.engine import sqlite_path
+
+        if self.learner is not None and not self.learner.strip():
+            fail("the learner name is empty; give --learner NAME (or unset QUIZ_LEARNER)")
+        where = self.locations()
+        if where.data_dir.exists() and not where.data_dir.is_dir():
+            fail(
+                f"{where.data_dir} is a file, not a folder; "
+                "point --data-dir or QUIZ_HOME at a folder"
+            )
+        path = sqlite_path(where.db_url)
+        if where.db_named and path is not None and not path.parent.is_dir():
+            fail(
+                f"{path.parent} does not exist (from --db or QUIZ_DB); create the folder "
+                "first, or fix the path"
+            )
+        return where
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -77,6 +108,7 @@ def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
 
 LAZY_COMMANDS: dict[str, str] = {
     "build": "quiz.commands.build:build",
+    "check": "quiz.commands.check:check",
     "coverage": "quiz.commands.build:coverage",
     "diff": "quiz.commands.authoring:diff",
     "doctor": "quiz.commands.doctor:doctor",
@@ -188,9 +220,11 @@ def review(opts: Options, decks: tuple[str, ...]) -> None:
 def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool, force: bool) -> None:
     """Import deck files (or every deck file in a directory), keeping progress."""
     from quiz.decks.diagnostics import DeckError
-    from quiz.services.decks import import_files
+    from quiz.services.decks import expand_paths, import_files
     from quiz.services.importer import Change
 
+    if not expand_paths(list(paths)):
+        fail("no deck files (*.yaml) found in " + ", ".join(map(str, paths)))
     with opts.open(sync_bundled=False) as quiz:
         try:
             if dry_run:
@@ -221,45 +255,6 @@ def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool, force: bool) 
 def _errors(diagnostics: list[Diagnostic]) -> str:
     files = {d.file for d in diagnostics}
     return f"{len(diagnostics)} error(s) in {len(files)} file(s)"
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format."
-)
-def check(paths: tuple[Path, ...], fmt: str) -> None:
-    """Validate deck files without importing them.
-
-    Prints every problem as FILE:LINE:COLUMN: SEVERITY: MESSAGE and exits 1 if
-    any is an error.
-    """
-    from quiz.decks.diagnostics import Severity
-    from quiz.decks.loader import check_deck
-    from quiz.services.decks import expand_paths
-
-    files = expand_paths(list(paths))
-    if not files:
-        fail("no deck files (*.yaml) found in " + ", ".join(map(str, paths)))
-    found: list[Diagnostic] = []
-    for f in files:
-        found.extend(check_deck(f))
-    errors = sum(1 for d in found if d.severity is Severity.ERROR)
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {"files": [str(f) for f in files], "diagnostics": [d.as_dict() for d in found]},
-                indent=2,
-            )
-        )
-    else:
-        for d in found:
-            click.echo(str(d))
-        warnings = len(found) - errors
-        click.echo(
-            f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s)", err=True
-        )
-    sys.exit(1 if errors else 0)
 
 
 FORMAT_OPTION = click.option(
@@ -372,6 +367,8 @@ def unsuspend(opts: Options, refs: tuple[str, ...], leeches: bool) -> None:
     from quiz.services.review import suspended_cards
     from quiz.services.review import unsuspend as do_unsuspend
 
+    if not refs and not leeches:
+        fail("name the cards to unsuspend (DECK:NOTE[:CARD], see `quiz suspended`) or --leeches")
     with opts.open(sync_bundled=False) as quiz:
         ids: list[int] = []
         with quiz.store.read() as conn:

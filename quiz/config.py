@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from quiz.domain.grading import GradeScale
-from quiz.domain.sm2 import LeechPolicy
+from quiz.domain.sm2 import MAX_INTERVAL, LeechPolicy
 
 
 class ConfigError(Exception):
@@ -44,6 +45,9 @@ class Settings:
     leech: LeechPolicy = field(default_factory=LeechPolicy)
     """Lapses after which a card is marked a leech and suspended."""
 
+    max_interval: int = MAX_INTERVAL
+    """Longest interval between reviews, in days (SM-2 itself has none)."""
+
     def limits_for(self, deck_key: str) -> DeckLimits:
         return self.decks.get(deck_key, self.limits)
 
@@ -56,26 +60,48 @@ new_per_day = 20
 reviews_per_day = 200
 leech_lapses = 8           # lapses that mark a card as a leech
 leech_suspend_lapses = 8   # lapses that suspend it
+max_interval = 36500       # longest interval in days (100 years, as Anki)
 
 [decks.calciphylaxis]      # per-deck limits
 new_per_day = 10
 """
 
 
-def load_settings(path: Path) -> Settings:
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Largest settings file read; a real one is a few hundred bytes."""
+
+
+def load_settings(path: Path, *, required: bool = False) -> Settings:
     """Read settings from a TOML file; a missing file means the defaults.
 
+    Args:
+        path: The TOML file.
+        required: The user named the file (--config, QUIZ_CONFIG): then a missing file
+            is an error rather than the defaults, since a typo would otherwise go unseen.
+
     Raises:
-        ConfigError: If the file is not valid TOML or a value is wrong.
+        ConfigError: If the file is not a readable regular file, not valid TOML, or a
+            value is wrong.
     """
-    if not path.exists():
+    from quiz.files import InputFileError, read_bounded
+
+    if not required and not os.path.lexists(path):
         return Settings()
+    try:
+        data = read_bounded(path, MAX_CONFIG_BYTES, "settings file", "a settings file is small")
+    except InputFileError as exc:
+        hint = " (--config / QUIZ_CONFIG)" if required else ""
+        raise ConfigError(f"{exc.path}{hint}: {exc.message}") from None
     import tomllib  # only with a settings file: most starts have none
 
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raw = tomllib.loads(data.decode("utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}; fix the line it names") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save the settings file as UTF-8") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: tables or arrays nested too deeply to be settings") from None
     return parse_settings(raw, str(path))
 
 
@@ -88,6 +114,7 @@ def parse_settings(raw: dict[str, Any], name: str = "settings") -> Settings:
         "reviews_per_day",
         "leech_lapses",
         "leech_suspend_lapses",
+        "max_interval",
         "decks",
     }
     _no_unknown(raw, known, name)
@@ -107,7 +134,10 @@ def parse_settings(raw: dict[str, Any], name: str = "settings") -> Settings:
     rollover = _int(raw, "rollover_hour", 4, name, 0, 23)
     tag_at = _int(raw, "leech_lapses", LeechPolicy().tag_at, name, 1, 1000)
     suspend_at = _int(raw, "leech_suspend_lapses", tag_at, name, 1, 1000)
-    return Settings(limits, decks, rollover, GradeScale(scale), LeechPolicy(tag_at, suspend_at))
+    longest = _int(raw, "max_interval", MAX_INTERVAL, name, 1, MAX_INTERVAL)
+    return Settings(
+        limits, decks, rollover, GradeScale(scale), LeechPolicy(tag_at, suspend_at), longest
+    )
 
 
 def _limits(raw: dict[str, Any], base: DeckLimits, name: str) -> DeckLimits:

@@ -24,6 +24,12 @@ class Locations:
     db_url: str
     """SQLAlchemy URL of the database."""
 
+    config_named: bool = False
+    """The settings file was named (flag or QUIZ_CONFIG): it must exist."""
+
+    db_named: bool = False
+    """The database URL was given (flag or QUIZ_DB): its folder must exist already."""
+
 
 def resolve(
     db: str | None = None,
@@ -42,5 +48,6 @@ def resolve(
         config_file = base / "config.toml"
     else:
         config_file = Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
-    url = db or environ.get("QUIZ_DB") or f"sqlite:///{base / 'quiz.sqlite3'}"
-    return Locations(base, config_file, url)
+    named = db or environ.get("QUIZ_DB")
+    url = named or f"sqlite:///{base / 'quiz.sqlite3'}"
+    return Locations(base, config_file, url, bool(conf), bool(named))

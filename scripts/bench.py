@@ -505,7 +505,7 @@ def bench_export(cfg: Config, data: Dataset) -> tuple[Figure, Figure | None]:
 
         keys = [k for (k,) in conn.execute(select(decks.c.key)) if k.startswith("bench-")]
     out = data.quiz_db.with_name("export-quiz.csv")
-    args = ["--db", data.url, "--learner", LEARNER, "--config", str(cfg.workdir / "none.toml"),
+    args = ["--db", data.url, "--learner", LEARNER, "--data-dir", str(cfg.workdir),
             "export", "anki", *keys, "-o", str(out)]
     anki = cfg.anki and data.anki_db is not None
     anki_out = data.quiz_db.with_name("export-anki.csv")
@@ -562,7 +562,7 @@ def bench_stats(cfg: Config, data: Dataset) -> tuple[Figure | None, Figure | Non
             start = time.perf_counter()
             done = subprocess.run(
                 [sys.executable, "-c", "from quiz.cli import main; main()", "--db", data.url,
-                 "--learner", LEARNER, "--config", str(cfg.workdir / "none.toml"), "stats"],
+                 "--learner", LEARNER, "--data-dir", str(cfg.workdir), "stats"],
                 capture_output=True,
                 check=False,
             )
@@ -614,7 +614,7 @@ async def bare():
 
 async def quiz():
     from quiz.cli import Options
-    with Options(url, None, config, "bench").open() as opened:
+    with Options(url, config, None, "bench").open() as opened:
         from quiz.tui.app import make_app
         app = make_app(opened, None, start_review=mode != "home")
         async with app.run_test(size=(100, 30)) as pilot:
@@ -708,7 +708,7 @@ def run_child(mode: str, target: str, config: str, answers: int = 0) -> ChildRes
 
 
 def bench_startup(cfg: Config, data: Dataset, modes: Sequence[str]) -> dict[str, Figure]:
-    config = str(cfg.workdir / "none.toml")
+    config = str(cfg.workdir)  # a data dir without a config.toml: the defaults
     if cfg.warmup:
         for mode in modes:
             run_child(mode, data.url, config)  # byte-code and page caches, not counted
@@ -727,7 +727,7 @@ def bench_startup(cfg: Config, data: Dataset, modes: Sequence[str]) -> dict[str,
 
 def bench_memory(cfg: Config, data: Dataset) -> tuple[Figure, Figure | None]:
     """Peak RSS of a headless review session answering ``cfg.answers`` cards."""
-    config = str(cfg.workdir / "none.toml")
+    config = str(cfg.workdir)  # a data dir without a config.toml: the defaults
     scratch = copy_sqlite(data.quiz_db, data.quiz_db.with_name("memory.sqlite3"))
     peaks, answered = [], []
     for _ in range(max(1, min(cfg.runs, 3))):

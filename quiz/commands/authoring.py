@@ -126,8 +126,9 @@ def new(deck_id: str, output: Path | None, title: str | None, schema_ref: str | 
     comment naming the deck JSON Schema, found in this order: a deck.schema.json
     in the file's folder or a folder above it (commit one there with
     `quiz schema -o deck.schema.json`), the quiz source tree's
-    quiz/decks/deck.schema.json above it, else the schema installed with quiz.
-    The first two are written as relative paths, which work on every clone.
+    quiz/decks/deck.schema.json above it; if there is neither, a deck.schema.json
+    is written beside the new deck. The path is always relative, so it works on
+    every clone.
     """
     from quiz.decks.diagnostics import DeckError
     from quiz.decks.loader import load_deck_bytes
@@ -137,6 +138,8 @@ def new(deck_id: str, output: Path | None, title: str | None, schema_ref: str | 
         fail(f"{deck_id!r} is not a valid deck id; use letters, digits, '-', '_' and '.'")
     target = output if output is not None else Path(f"{deck_id}.yaml")
     reference = schema_ref or schema_reference(target.absolute().parent)
+    write_schema = not reference
+    reference = reference or SCHEMA_NAME
     text = scaffold(deck_id, title or _title(deck_id), reference, target.name)
     try:
         load_deck_bytes(text.encode(), str(target))
@@ -150,6 +153,18 @@ def new(deck_id: str, output: Path | None, title: str | None, schema_ref: str | 
         fail(f"{target} already exists; choose another name with -o")
     except OSError as exc:
         fail(f"cannot create {target}: {exc.strerror or exc}")
+    if write_schema:
+        # No schema in this folder or above: put one beside the deck and name it by a
+        # relative path, which works on every clone (an absolute path to the installed
+        # copy works on this machine only).
+        from quiz.decks.schema import json_schema_text
+
+        schema_file = target.absolute().parent / SCHEMA_NAME
+        try:
+            schema_file.write_text(json_schema_text(), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot create {schema_file}: {exc.strerror or exc}")
+        reference = f"{SCHEMA_NAME}, written beside it; commit both"
     click.echo(f"created {target} with one example note of each type (schema: {reference})")
     click.echo(f"next: edit it, then `quiz check {target}` and `quiz import {target}`")
 
@@ -165,12 +180,13 @@ def scaffold(deck_id: str, title: str, schema: str, file_name: str) -> str:
 
 
 def schema_reference(folder: Path) -> str:
-    """What a deck file in ``folder`` should name as its schema (see `quiz new --help`)."""
+    """What a deck file in ``folder`` should name as its schema (see `quiz new --help`):
+    a relative path to the nearest schema file, or "" when there is none to name."""
     for parent in (folder, *folder.parents):
         for candidate in (parent / SCHEMA_NAME, parent / "quiz" / "decks" / SCHEMA_NAME):
             if candidate.is_file():
                 return Path(os.path.relpath(candidate, folder)).as_posix()
-    return installed_schema().absolute().as_uri()
+    return ""
 
 
 def installed_schema() -> Path:
@@ -237,6 +253,7 @@ def ids(paths: tuple[Path, ...], check_only: bool) -> None:
     the deck. Comments, blank lines, quoting and indentation are kept exactly:
     only the new `id:` lines are added. Files with nothing to add are not written.
     """
+    from quiz.files import InputFileError, read_deck
     from quiz.services.decks import expand_paths
 
     files = expand_paths(list(paths))
@@ -246,12 +263,12 @@ def ids(paths: tuple[Path, ...], check_only: bool) -> None:
     total = 0
     for path in files:
         try:
-            data = path.read_bytes()
+            data = read_deck(path)
             bom = data.startswith(b"\xef\xbb\xbf")
             text = data.decode("utf-8-sig")
             edited, added = add_ids(text)
-        except OSError as exc:
-            click.echo(f"{path}:1:1: error: cannot read file: {exc.strerror or exc}", err=True)
+        except InputFileError as exc:
+            click.echo(f"{path}:1:1: error: {exc.message}", err=True)
             failed = True
             continue
         except UnicodeDecodeError as exc:
@@ -274,6 +291,11 @@ def ids(paths: tuple[Path, ...], check_only: bool) -> None:
     if check_only:
         click.echo(f"{total} note(s) without an id", err=True)
         failed = failed or total > 0
+    elif failed:
+        fail(
+            f"added {total} id(s); the file(s) named above were left as they were: "
+            "fix them and run `quiz ids` again"
+        )
     else:
         click.echo(f"added {total} id(s) in {len(files)} file(s)", err=True)
     if failed:

@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING
 import click
 
 from quiz.cli import fail, print_diagnostics
+from quiz.files import InputFileError, read_bounded, read_deck
+
+MAX_SOURCE_BYTES = 10 * 1024 * 1024
+"""Largest source document `quiz coverage` reads."""
+
+
+def read_source(path: Path) -> bytes:
+    """A source document's bytes, bounded like a deck file."""
+    return read_bounded(path, MAX_SOURCE_BYTES, "source document", "split it into parts")
 
 if TYPE_CHECKING:
     from quiz.decks.generate import BuildModel
@@ -69,9 +78,9 @@ def build(facts_file: Path, output: Path | None, check_only: bool) -> None:
         return
     data = built.text.encode("utf-8")
     try:
-        current = built.output.read_bytes() if built.output.exists() else None
-    except OSError as exc:
-        fail(f"cannot read {built.output}: {exc.strerror or exc}")
+        current = read_deck(built.output) if built.output.exists() else None
+    except InputFileError as exc:
+        fail(str(exc))
     if check_only:
         if current != data:
             state = "missing" if current is None else "stale"
@@ -151,9 +160,11 @@ def coverage(
         passages = []
         for source in sources:
             try:
-                text = source.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                fail(f"cannot read {source}: {exc}")
+                text = read_source(source).decode("utf-8")
+            except InputFileError as exc:
+                fail(str(exc))
+            except UnicodeDecodeError:
+                fail(f"{source}: not UTF-8; save the source as UTF-8 text")
             found, hit = uncovered(str(source), text, [q for _, q in quotes])
             passages.extend(found)
             matched |= hit

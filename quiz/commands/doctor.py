@@ -32,12 +32,13 @@ def doctor(opts: Options, repair: bool, fmt: str) -> None:
     doctor lists the backups to restore instead. Exits 0 when the database is
     healthy or was fully repaired, 1 when problems remain.
     """
-    from sqlalchemy.exc import DatabaseError
+    from sqlalchemy.exc import DBAPIError
 
-    from quiz.services.doctor import damaged_report, run_doctor, sqlite_damage
-    from quiz.store.engine import StoreError, open_store, sqlite_path
+    from quiz.services.doctor import access_report, damaged_report, run_doctor, sqlite_damage
+    from quiz.store.engine import StoreError, describe, open_store, sqlite_path
+    from quiz.store.health import access_problem
 
-    where = opts.locations()
+    where = opts.checked_locations()
     path = sqlite_path(where.db_url)
     if path is not None and _looks_like_sqlite(path):
         # Before opening: quiz would migrate and write to the file, which must not
@@ -45,6 +46,12 @@ def doctor(opts: Options, repair: bool, fmt: str) -> None:
         damage = sqlite_damage(path)
         if damage:
             _print(damaged_report(path, damage), fmt)
+            sys.exit(1)
+        # A sound file quiz cannot write (read-only mount, permission, immutable) is
+        # reported as such, never as damage with advice to restore an older backup.
+        problem = access_problem(path)
+        if problem is not None:
+            _print(access_report(path, problem.sentence))
             sys.exit(1)
     # The store is opened directly, not through Options.open: that would also create
     # a learner profile, and on SQLite a new learner can take the id of a deleted one
@@ -66,9 +73,10 @@ def doctor(opts: Options, repair: bool, fmt: str) -> None:
                 f"backed up the database to {p} before repairing", err=fmt == "json"
             ),
         )
-    except DatabaseError as exc:
-        reason = str(getattr(exc, "orig", exc)) or type(exc).__name__
-        fail(f"cannot check the database: {reason}; restore a backup (`quiz locate` shows where)")
+    except DBAPIError as exc:
+        fail(describe(exc, where.db_url))
+    except StoreError as exc:
+        fail(str(exc))
     finally:
         store.dispose()
     _print(report, fmt)
@@ -76,11 +84,14 @@ def doctor(opts: Options, repair: bool, fmt: str) -> None:
 
 
 def _looks_like_sqlite(path: Path) -> bool:
-    # Anything else (a text file, another format) gets open_store's clear refusal instead.
+    # Anything else (a text file, another format, a FIFO) gets open_store's clear refusal.
+    from quiz.files import InputFileError, check_regular
+
     try:
+        check_regular(path)
         with path.open("rb") as fh:
             return fh.read(16) == b"SQLite format 3\x00"
-    except OSError:
+    except (OSError, InputFileError):
         return False
 
 

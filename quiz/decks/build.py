@@ -54,16 +54,13 @@ def read_located(path: Path) -> Located:
     Raises:
         DeckError: If the file cannot be read, is not UTF-8 or is not YAML, with its line.
     """
+    from quiz.files import InputFileError, read_bounded
+
     name = str(path)
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise DeckError(
-            [_error(name, Mark(1, 1), "", f"cannot read: {exc.strerror or exc}")]
-        ) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise DeckError([_error(name, Mark(1, 1), "", "file is too large")])
+        data = read_bounded(path, MAX_FILE_BYTES, "facts file", "split it into smaller files")
+    except InputFileError as exc:  # a device, a FIFO, a folder, unreadable or too large
+        raise DeckError([_error(name, Mark(1, 1), "", exc.message)]) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -166,9 +166,12 @@ class _Linter:
                 f"cloze numbering skips {', '.join(f'c{n}' for n in gaps)} (uses {used}); "
                 "number the deletions c1, c2, ... without gaps",
             )
-        for number in cloze.numbers(text):
-            prompt = cloze.render_prompt(text, number)
-            for answer in dict.fromkeys(cloze.answers(text, number)):
+        prompts = cloze.render_prompts(text) if _cheap_enough(text, deletions) else {}
+        answers: dict[int, list[str]] = {}
+        for d in deletions:
+            answers.setdefault(d.number, []).append(d.answer)
+        for number, prompt in prompts.items():
+            for answer in dict.fromkeys(answers[number]):
                 if _contains(prompt, answer):
                     self.warn(
                         path,
@@ -354,6 +357,18 @@ def _normal(text: str) -> str:
     """Text compared without case, punctuation, accents' encoding or spacing differences."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     return _NOT_WORD.sub(" ", folded).strip()
+
+
+MAX_CLOZE_WORK = 2_000_000
+"""Characters of prompts (numbers x text length) a cloze note may take to look for its
+answers in its own questions. Past it (a text far longer than ``MAX_FRONT_CHARS`` with
+hundreds of numbers, which gets that warning anyway) the look is skipped, so that a
+check stays linear in the size of the file."""
+
+
+def _cheap_enough(text: str, deletions: list[cloze.Deletion]) -> bool:
+    numbers = {d.number for d in deletions}
+    return len(numbers) * len(text) <= MAX_CLOZE_WORK
 
 
 def _contains(question: str, answer: str) -> bool:

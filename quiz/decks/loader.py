@@ -18,12 +18,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from quiz.decks.diagnostics import DeckError, Diagnostic, Severity
+from quiz.decks.explain import (
+    hidden_by_field_errors,
+    raw_cross_checks,
+    validation_diagnostics,
+)
+from quiz.decks.keypaths import diag, format_path
 from quiz.decks.schema import ClozeNoteModel, DeckFileModel, McqNoteModel, NoteModel
 from quiz.decks.yamlnodes import Located, Mark, Path, YamlProblem, parse
 from quiz.domain.notes import Deck, Note, NoteType, Source, SourceRef
+from quiz.files import MAX_DECK_BYTES, InputFileError, read_deck
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-"""Largest deck file accepted; a real deck of 10,000 notes is about 3 MB."""
+MAX_FILE_BYTES = MAX_DECK_BYTES
+"""Largest deck file accepted (defined with the reader, `quiz.files`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,43 +57,10 @@ def load_deck(path: str | FsPath, display_name: str | None = None) -> LoadedDeck
     """
     name = display_name or str(path)
     try:
-        data = _read_bounded(FsPath(path))
-    except OSError as exc:
-        raise DeckError(
-            [_diag(name, Mark(1, 1), "", f"cannot read file: {exc.strerror or exc}")]
-        ) from None
-    if data is None:
-        raise DeckError(
-            [
-                _diag(
-                    name,
-                    Mark(1, 1),
-                    "",
-                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
-                    "split the deck into smaller files",
-                )
-            ]
-        )
+        data = read_deck(FsPath(path))
+    except InputFileError as exc:
+        raise DeckError([diag(name, Mark(1, 1), "", exc.message)]) from None
     return load_deck_bytes(data, name)
-
-
-def _read_bounded(path: FsPath) -> bytes | None:
-    """The file's bytes, or None if it is larger than a deck may be.
-
-    Reads at most one byte past the limit, whatever the file claims to be: a
-    symlink to /dev/zero or a FIFO reports size 0 and would otherwise be read
-    until memory runs out.
-
-    Raises:
-        OSError: If it cannot be read, or is not a regular file.
-    """
-    if not path.is_file():
-        if path.exists():
-            raise OSError(f"{path} is not a regular file")
-        path.stat()  # raises FileNotFoundError with the usual message
-    with path.open("rb") as fh:
-        data = fh.read(MAX_FILE_BYTES + 1)
-    return None if len(data) > MAX_FILE_BYTES else data
 
 
 class _GcPause:
@@ -137,7 +111,7 @@ def load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
 
 def _load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
     if len(data) > MAX_FILE_BYTES:
-        raise DeckError([_diag(name, Mark(1, 1), "", "file is too large to be a deck")])
+        raise DeckError([diag(name, Mark(1, 1), "", "file is too large to be a deck")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -145,7 +119,7 @@ def _load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise DeckError(
             [
-                _diag(
+                diag(
                     name,
                     Mark(line, column),
                     "",
@@ -156,10 +130,10 @@ def _load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
     try:
         located = parse(text)
     except YamlProblem as exc:
-        raise DeckError([_diag(name, exc.mark, "", exc.message)]) from None
+        raise DeckError([diag(name, exc.mark, "", exc.message)]) from None
     if any(escape in text for escape in _NUL_ESCAPES):
         nuls = [
-            _diag(name, located.mark_for(path), format_path(path, located), _NUL_MESSAGE)
+            diag(name, located.mark_for(path), format_path(path, located), _NUL_MESSAGE)
             for path in _nul_paths(located.value, ())
         ]
         if nuls:
@@ -167,7 +141,7 @@ def _load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
     if not isinstance(located.value, dict):
         raise DeckError(
             [
-                _diag(
+                diag(
                     name,
                     Mark(1, 1),
                     "",
@@ -179,7 +153,13 @@ def _load_deck_bytes(data: bytes, name: str) -> LoadedDeck:
     try:
         model = DeckFileModel.model_validate(located.value)
     except ValidationError as exc:
-        raise DeckError(_validation_diagnostics(exc, located, name)) from None
+        # Every note that can be read is still checked against the others, so that one
+        # run of `quiz check` shows the duplicate ids too, not only after the rest is fixed.
+        found = validation_diagnostics(exc, located, name)
+        found += hidden_by_field_errors(located, name, found)
+        found += raw_cross_checks(located, name)
+        found.sort(key=lambda d: (d.line, d.column))
+        raise DeckError(found) from None
     deck, diagnostics = _to_domain(model, located, name)
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if errors:
@@ -234,125 +214,9 @@ def _nul_paths(value: Any, path: Path) -> Iterator[Path]:
 
 def _parse_quietly(path: str | FsPath) -> Located | None:
     try:
-        data = _read_bounded(FsPath(path))
-        return None if data is None else parse(data.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, YamlProblem):
+        return parse(read_deck(FsPath(path)).decode("utf-8-sig"))
+    except (InputFileError, UnicodeDecodeError, YamlProblem):
         return None
-
-
-def _diag(
-    name: str, mark: Mark, path: str, message: str, severity: Severity = Severity.ERROR
-) -> Diagnostic:
-    return Diagnostic(name, mark.line, mark.column, severity, path, message)
-
-
-def format_path(path: Path, located: Located | None = None) -> str:
-    """Render a key path like notes[3].options[0].text, naming the note's id when known."""
-    out = ""
-    for i, part in enumerate(path):
-        if isinstance(part, int):
-            out += f"[{part}]"
-            if located is not None and path[:i] == ("notes",):
-                note = _at(located.value, path[: i + 1])
-                if isinstance(note, dict) and isinstance(note.get("id"), str):
-                    out += f"({note['id']})"
-        else:
-            out += f".{part}" if out else part
-    return out
-
-
-def _at(value: Any, path: Path) -> Any:
-    for part in path:
-        try:
-            value = value[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return value
-
-
-def _validation_diagnostics(exc: ValidationError, located: Located, name: str) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    for error in exc.errors(include_url=False):
-        raw = tuple(error["loc"])
-        kind = error["type"]
-        path = _real_path(raw, located, keep_last=kind != "missing")
-        if kind == "missing":
-            key = raw[-1]
-            parent = path
-            message = f"missing required key `{key}`"
-            mark = located.mark_for(parent)
-            where = format_path(parent, located)
-        else:
-            message = _message(error, located, path)
-            if kind.startswith("union_tag"):
-                path = (*path, "type")
-            mark = located.mark_for(path)
-            where = format_path(path, located)
-        found.append(_diag(name, mark, where, message))
-    found.sort(key=lambda d: (d.line, d.column))
-    return found
-
-
-def _real_path(loc: tuple[Any, ...], located: Located, keep_last: bool) -> Path:
-    # Pydantic puts the union's tag ("basic") into the location of errors inside
-    # a discriminated union; drop it, and any other step not in the document
-    # (except a last key that is missing or unknown, which is the point).
-    path: list[str | int] = []
-    for i, part in enumerate(loc):
-        candidate = (*path, part)
-        if len(path) == 2 and path[0] == "notes" and part in _FIELDS:
-            continue
-        if located.has(candidate) or (keep_last and i == len(loc) - 1):
-            path.append(part)
-    return tuple(path)
-
-
-def _message(error: Any, located: Located, path: Path) -> str:
-    kind = error["type"]
-    value = _at(located.value, path)
-    if kind == "extra_forbidden":
-        return f"unknown key `{path[-1]}`; check its spelling against the deck format in the README"
-    if kind in {"string_type", "bool_type", "int_type", "list_type", "model_type", "dict_type"}:
-        want = {
-            "string_type": "text",
-            "bool_type": "true or false",
-            "int_type": "a whole number",
-            "list_type": "a list",
-            "model_type": "a mapping",
-            "dict_type": "a mapping",
-        }[kind]
-        return f"must be {want}, not {_describe(value)}"
-    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return "`type` must be one of basic, reversed, cloze, mcq"
-    if kind == "string_pattern_mismatch":
-        if (path and path[-1] == "tags") or (len(path) > 1 and path[-2] == "tags"):
-            return f"tag {value!r} may not contain spaces or single colons; use '::' between levels"
-        return f"{value!r} is not a valid id; use letters, digits, '-', '_' and '.'"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "too_short":
-        return f"needs at least {error['ctx']['min_length']} item(s)"
-    if kind == "too_long":
-        return f"has more than {error['ctx']['max_length']} items"
-    if kind == "string_too_long":
-        return f"is longer than {error['ctx']['max_length']} characters"
-    if kind == "value_error":
-        return str(error["ctx"]["error"])
-    return str(error["msg"])
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, int | float):
-        return f"{value} (a number); quote it to make it text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return repr(value)
 
 
 def _to_domain(model: DeckFileModel, located: Located, name: str) -> tuple[Deck, list[Diagnostic]]:
@@ -363,7 +227,7 @@ def _to_domain(model: DeckFileModel, located: Located, name: str) -> tuple[Deck,
         if source.id in source_ids:
             path: Path = ("deck", "sources", i, "id")
             diagnostics.append(
-                _diag(
+                diag(
                     name,
                     located.mark_for(path),
                     format_path(path),
@@ -379,7 +243,7 @@ def _to_domain(model: DeckFileModel, located: Located, name: str) -> tuple[Deck,
         mark = located.mark_for(base)
         if n.id in seen:
             diagnostics.append(
-                _diag(
+                diag(
                     name,
                     located.mark_for((*base, "id")),
                     format_path(base, located),
@@ -390,7 +254,7 @@ def _to_domain(model: DeckFileModel, located: Located, name: str) -> tuple[Deck,
         seen.setdefault(n.id, mark.line)
         if n.source is not None and n.source.id not in source_ids:
             diagnostics.append(
-                _diag(
+                diag(
                     name,
                     located.mark_for((*base, "source", "id")),
                     format_path((*base, "source"), located),
@@ -452,9 +316,4 @@ def _note_fields(n: NoteModel) -> dict[str, Any]:
 
 _NOTE_TYPES = {str(t): t for t in NoteType}
 
-_FIELDS: dict[str, set[str]] = {
-    "basic": {"front", "back"},
-    "reversed": {"front", "back"},
-    "cloze": {"text"},
-    "mcq": {"stem", "question", "options", "shuffle"},
-}
+__all__ = ["LoadedDeck", "check_deck", "format_path", "load_deck", "load_deck_bytes", "paused_gc"]

@@ -175,10 +175,61 @@ class DeckFileModel(_Model):
 SCHEMA_ID = "https://quiz.invalid/deck.schema.json"
 
 
+NOT_BLANK = r"\S"
+"""What "not blank" is in a JSON Schema pattern (search semantics: one non-space)."""
+
+CLOZE_DELETION = r"\{\{c([1-9]|[1-9][0-9]|[1-4][0-9][0-9]|500)::"
+"""A cloze text holds a deletion numbered c1 to c500 (quiz.domain.cloze.MAX_NUMBER)."""
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of deck files, for editors and other tools."""
+    """The JSON Schema of deck files, for editors and other tools.
+
+    Generated from the models, then made to say what the validators say in words a
+    plain JSON Schema validator understands: pydantic's discriminated union becomes an
+    ``if``/``then`` per note type (standard validators ignore OpenAPI's
+    ``discriminator`` and, with ``oneOf``, report a valid note's keys as not allowed
+    by the other types), texts may not be blank, a cloze needs a deletion, and an
+    MCQ has exactly one correct option. What a schema cannot say (ids unique, cloze
+    braces balanced) stays `quiz check`'s alone; tests/unit/test_schema_agreement.py
+    holds the two to the same verdict on a corpus of decks.
+    """
     schema = DeckFileModel.model_json_schema()
+    defs: dict[str, Any] = schema["$defs"]
+    _not_blank_texts(schema)
+    kinds = {"basic": "BasicNoteModel", "reversed": "ReversedNoteModel"}
+    kinds |= {"cloze": "ClozeNoteModel", "mcq": "McqNoteModel"}
+    schema["properties"]["notes"]["items"] = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"enum": list(kinds)}},
+        "allOf": [
+            {
+                "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
+                "then": {"$ref": f"#/$defs/{name}"},
+            }
+            for kind, name in kinds.items()
+        ],
+    }
+    text = defs["ClozeNoteModel"]["properties"]["text"]
+    text["allOf"] = [{"pattern": text.pop("pattern")}, {"pattern": CLOZE_DELETION}]
+    options = defs["McqNoteModel"]["properties"]["options"]
+    options["contains"] = {"properties": {"correct": {"const": True}}, "required": ["correct"]}
+    options["minContains"] = 1
+    options["maxContains"] = 1
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+def _not_blank_texts(node: Any) -> None:
+    """Every `Text` (a string of 1 to 50,000 characters) must hold a non-space."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("maxLength") == 50_000:
+            node["pattern"] = NOT_BLANK
+        for value in node.values():
+            _not_blank_texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            _not_blank_texts(value)
 
 
 def json_schema_text() -> str:

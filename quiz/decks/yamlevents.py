@@ -26,6 +26,7 @@ from quiz.decks.yamlmarks import (
     Mark,
     Path,
     YamlProblem,
+    too_many_values,
 )
 
 
@@ -60,10 +61,6 @@ _RESOLVERS = {
 }
 """The resolver's (tag, regexp) pairs to try on a plain scalar, by its first character
 ("" for an empty scalar): what `Resolver.resolve` tries, looked up once."""
-
-
-def _too_many() -> str:
-    return f"more than {MAX_NODES} values (an alias bomb?)"
 
 
 def _duplicate(event: Any, key: str) -> tuple[Mark, str]:
@@ -147,7 +144,7 @@ class EventBuilder:
                     continue
                 count += 1
                 if count > most:
-                    return self._stop(len(stack), _event_mark(event), _too_many())
+                    return self._stop(len(stack), _event_mark(event), too_many_values(MAX_NODES))
                 if event.tag is not None or (event.implicit[0] and value[:1] in check):
                     value = self._scalar(event)
                     if self.problem is not None:
@@ -178,7 +175,9 @@ class EventBuilder:
                     return self._stop(len(stack) + 1, _event_mark(event), "keys must be plain text")
                 count += 1
                 if count > MAX_NODES:
-                    return self._stop(len(stack) + 1, _event_mark(event), _too_many())
+                    return self._stop(
+                        len(stack) + 1, _event_mark(event), too_many_values(MAX_NODES)
+                    )
                 if in_map:
                     where = (*path, key)
                 elif container is None:

@@ -17,8 +17,25 @@ Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Path = tuple[str | int, ...]
 
-MAX_NODES = 200_000
-"""Values one file may expand to; stops alias bombs ("billion laughs")."""
+MAX_NODES = 1_000_000
+"""Values one file may hold, aliases expanded: a 10 MB deck of 80,000 short notes holds
+about 500,000; stops alias bombs ("billion laughs") by their count of values."""
+
+MAX_ALIAS_VALUES = 100_000
+"""Values a file may add through aliases: a deck that aliases a shared `source:` on each
+of 20,000 notes adds 60,000; a billion-laughs bomb is stopped after a fraction of a
+second instead of after building ``MAX_NODES`` values."""
+
+MAX_EXPANDED_CHARS = 10 * 1024 * 1024
+"""Characters of text a file may hold once its aliases are expanded: what the largest
+deck file could hold written out. Stops a long text aliased thousands of times, which
+stays under ``MAX_NODES`` but would fill gigabytes of database."""
+
+
+def too_many_values(limit: int) -> str:
+    """The problem of a file past ``MAX_NODES`` without aliases (both paths say the same)."""
+    return f"more than {limit:,} values; split the deck into smaller files"
+
 
 MAX_DEPTH = 40
 """Nesting a deck never needs; stops stack exhaustion on hostile input."""
@@ -66,6 +83,27 @@ class Located:
     positions: dict[Path, Position] = field(default_factory=dict)
     """The parser's own marks, kept as they are: a deck has a hundred thousand key paths
     and only the few named in a message need a `Mark`."""
+
+    source: str = ""
+    """The text parsed, so that a message can quote what the author wrote (`No`, not
+    the boolean YAML made of it)."""
+
+    def written(self, path: Path) -> str:
+        """The scalar at path as written in the file (up to a comma, brace or comment)."""
+        position = self.positions.get(path)
+        if position is None or not self.source:
+            return ""
+        lines = self.source.splitlines()
+        if position.line >= len(lines):
+            return ""
+        rest = lines[position.line][position.column :]
+        if path and isinstance(path[-1], str) and rest.startswith(path[-1]):
+            rest = rest[len(path[-1]) :].lstrip().removeprefix(":").lstrip()
+        for stop in (",", "}", "]", " #"):
+            cut = rest.find(stop)
+            if cut != -1:
+                rest = rest[:cut]
+        return rest.strip()
 
     def has(self, path: Path) -> bool:
         """Whether path is in the document."""

@@ -22,7 +22,9 @@ import yaml
 from quiz.decks.yamlevents import EventBuilder, NeedsComposer
 from quiz.decks.yamlmarks import (
     MAP_TAG,
+    MAX_ALIAS_VALUES,
     MAX_DEPTH,
+    MAX_EXPANDED_CHARS,
     MAX_NODES,
     SCALAR_TAGS,
     SEQ_TAG,
@@ -33,6 +35,7 @@ from quiz.decks.yamlmarks import (
     Path,
     Position,
     YamlProblem,
+    too_many_values,
 )
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "Located", "Mark", "Path", "Position", "YamlProblem", "parse"]
@@ -51,9 +54,11 @@ def parse(text: str) -> Located:
     """
     try:
         try:
-            return EventBuilder(text).run()
+            located = EventBuilder(text).run()
         except NeedsComposer:
-            return _parse_composed(text)
+            located = _parse_composed(text)
+        located.source = text
+        return located
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
@@ -109,20 +114,75 @@ def _hint(problem: str, text: str, mark: yaml.Mark | None) -> str:
     if at == "\t" or "\\t" in problem or "tab" in problem:
         return " (indent with spaces, not tabs)"
     if "mapping values are not allowed" in problem:
+        over = _over_indented(text, mark)
+        if over:
+            return (
+                f" (`{over}:` is indented more than the key above it; line it up with "
+                "the other keys of the note)"
+            )
         return " (a value containing ': ' must be quoted)"
     return ""
+
+
+def _over_indented(text: str, mark: yaml.Mark | None) -> str:
+    """The key on the mark's line, if that line is indented deeper than the key line
+    before it (`back: a` then `      tags: [x]`: YAML reads one text "a tags")."""
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    if not 0 < mark.line < len(lines):
+        return ""
+    line = lines[mark.line]
+    key = line.strip().split(":", 1)[0]
+    if not key or " " in key or ":" not in line:
+        return ""
+    previous = next((ln for ln in reversed(lines[: mark.line]) if ln.strip()), "")
+    indent = len(line) - len(line.lstrip(" "))
+    before = len(previous) - len(previous.lstrip(" "))
+    before += 2 if previous.lstrip().startswith("- ") else 0
+    return key if indent > before and ": " in previous else ""
 
 
 class _Builder:
     def __init__(self, located: Located) -> None:
         self.located = located
         self.count = 0
+        self.chars = 0
+        """Characters of scalar text built so far, aliases expanded."""
+        self.built: set[int] = set()
+        """Nodes built at least once (by id; the graph keeps them alive meanwhile)."""
+        self.expanded = 0
+        """Nodes built again through an alias."""
         self.scalars = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise YamlProblem(_mark(node), f"more than {MAX_NODES} values (an alias bomb?)")
+        if id(node) in self.built:
+            self.expanded += 1  # an alias: the node is built again, wherever it appears
+        else:
+            self.built.add(id(node))
+        if self.count > MAX_NODES or self.expanded > MAX_ALIAS_VALUES:
+            if self.expanded > MAX_ALIAS_VALUES:
+                raise YamlProblem(
+                    _mark(node),
+                    f"aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values (an "
+                    "alias bomb?); write the values out, or alias fewer of them",
+                )
+            if self.expanded:
+                raise YamlProblem(
+                    _mark(node),
+                    f"aliases (*name) expand to more than {MAX_NODES:,} values (an alias "
+                    "bomb?); write the values out, or alias fewer of them",
+                )
+            raise YamlProblem(_mark(node), too_many_values(MAX_NODES))
+        if isinstance(node, yaml.ScalarNode):
+            self.chars += len(node.value)
+            if self.chars > MAX_EXPANDED_CHARS:
+                raise YamlProblem(
+                    _mark(node),
+                    f"aliases (*name) expand to more than {MAX_EXPANDED_CHARS // 1024**2} MB "
+                    "of text (an alias bomb?); write the text out, or alias less of it",
+                )
         if depth > MAX_DEPTH:
             raise YamlProblem(_mark(node), f"nested more than {MAX_DEPTH} levels deep")
         self.located.positions.setdefault(path, node.start_mark)

@@ -13,6 +13,18 @@ _DELETION = re.compile(
 
 BLANK = "[...]"
 
+MAX_NUMBER = 500
+"""Highest cloze number: one card each, so c500 is already 500 cards from one note
+(Anki itself stops generating cards past c500)."""
+
+_TOO_LARGE = MAX_NUMBER + 1
+"""What a number written with more digits than any allowed one stands for: converting
+a thousand-digit number would cost time (and Python refuses past 4,300 digits)."""
+
+
+def _number(digits: str) -> int:
+    return int(digits) if len(digits) <= len(str(MAX_NUMBER)) else _TOO_LARGE
+
 
 @dataclass(frozen=True, slots=True)
 class Deletion:
@@ -26,7 +38,7 @@ class Deletion:
 def deletions(text: str) -> list[Deletion]:
     """Every well-formed deletion in text, in order."""
     return [
-        Deletion(int(m.group(1)), m.group(2), m.group(3), m.start(), m.end())
+        Deletion(_number(m.group(1)), m.group(2), m.group(3), m.start(), m.end())
         for m in _DELETION.finditer(text)
     ]
 
@@ -47,18 +59,52 @@ def problems(text: str) -> list[str]:
         )
     elif not found:
         issues.append("has no cloze deletion; mark the hidden part as {{c1::answer}}")
+    reported: set[str] = set()
     for d in found:
         if d.number < 1:
-            issues.append(f"cloze number c{d.number} must be 1 or more")
-        if not d.answer.strip():
-            issues.append(f"cloze c{d.number} has an empty answer")
+            issue = f"cloze number c{d.number} must be 1 or more"
+        elif d.number > MAX_NUMBER:
+            issue = f"cloze numbers go up to c{MAX_NUMBER}; renumber this deletion"
+        elif not d.answer.strip():
+            issue = f"cloze c{d.number} has an empty answer"
+        else:
+            continue
+        if issue not in reported:  # a thousand bad deletions are one message each kind
+            reported.add(issue)
+            issues.append(issue)
     return issues
 
 
 def number_gaps(text: str) -> list[int]:
     """Cloze numbers missing between 1 and the highest one used (worth a warning)."""
-    used = set(numbers(text))
+    used = {n for n in numbers(text) if n <= MAX_NUMBER}
     return [n for n in range(1, max(used, default=0) + 1) if n not in used]
+
+
+def render_prompts(text: str) -> dict[int, str]:
+    """The question side of every card of the text, by number.
+
+    Splits the text once into plain runs and deletions, so that a note with many
+    numbers costs the sum of its prompts' lengths, without a regex pass for each.
+    """
+    found = deletions(text)
+    parts: list[str | Deletion] = []
+    at = 0
+    for d in found:
+        parts.append(text[at : d.start])
+        parts.append(d)
+        at = d.end
+    parts.append(text[at:])
+    prompts: dict[int, str] = {}
+    for number in sorted({d.number for d in found}):
+        prompts[number] = "".join(p if isinstance(p, str) else _shown(p, number) for p in parts)
+    return prompts
+
+
+def _shown(d: Deletion, number: int) -> str:
+    if d.number != number:
+        return d.answer
+    return f"[{d.hint}]" if d.hint else BLANK
 
 
 def render_prompt(text: str, number: int) -> str:

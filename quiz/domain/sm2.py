@@ -28,6 +28,11 @@ REDRILL_BELOW = 4
 
 MAX_QUALITY = 5
 
+MAX_INTERVAL = 36_500
+"""Longest interval in days by default (100 years, as Anki's maximum interval). SM-2 has
+none: its intervals grow by EF each pass, and about twelve perfect reviews would reach
+past the last date Python can represent."""
+
 
 @dataclass(frozen=True, slots=True)
 class LeechPolicy:
@@ -106,6 +111,7 @@ def review(
     quality: int,
     today: date,
     leech_policy: LeechPolicy | None = None,
+    max_interval: int = MAX_INTERVAL,
 ) -> CardState:
     """Apply one grade to a card and return its new state.
 
@@ -118,6 +124,8 @@ def review(
         quality: SM-2 quality 0..5.
         today: The learner's current study day.
         leech_policy: Leech thresholds; the defaults when None.
+        max_interval: The longest interval in days (at least 1). SM-2's interval is
+            capped there; the due date is also kept within the calendar.
 
     Returns:
         The card's state after this answer.
@@ -135,7 +143,7 @@ def review(
     leech = state.leech
     if quality >= PASS_QUALITY:
         repetitions = state.repetitions + 1
-        interval = next_interval(repetitions, state.interval, state.ef)
+        interval = min(next_interval(repetitions, state.interval, state.ef), max(1, max_interval))
     else:
         repetitions = 0
         interval = 1
@@ -148,7 +156,7 @@ def review(
         interval=interval,
         repetitions=repetitions,
         lapses=lapses,
-        due=today + timedelta(days=interval),
+        due=today + timedelta(days=min(interval, (date.max - today).days)),
         last_review=today,
         redrill=quality < REDRILL_BELOW,
         leech=leech,

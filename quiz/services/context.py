@@ -100,6 +100,25 @@ class Quiz:
             shuffle_seed,
         )
 
+    def explain(self, error: BaseException) -> str:
+        """A sentence for an error met while working on this collection, for the app to show.
+
+        Database errors (damaged, read-only, locked, disk full) become the same sentence
+        the CLI prints, naming the file and the fix; never SQL or its parameters.
+        """
+        import sqlite3
+
+        from sqlalchemy.exc import DBAPIError
+
+        from quiz.store.engine import StoreError, describe
+
+        if isinstance(error, StoreError):
+            return str(error)
+        if isinstance(error, DBAPIError | sqlite3.Error):
+            return describe(error, self.store.url)
+        text = str(error).strip().splitlines()
+        return text[0] if text else type(error).__name__
+
     def now(self) -> datetime:
         return self.clock()
 

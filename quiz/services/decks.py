@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from quiz.decks.diagnostics import DeckError, Diagnostic, Severity
 from quiz.domain.notes import Deck
+from quiz.files import InputFileError, read_deck
 from quiz.services.context import Quiz
 from quiz.store.tables import decks
 
@@ -30,8 +31,10 @@ def expand_paths(paths: list[str | Path]) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
+            # Anything named like a deck but a directory is listed too, so that a
+            # symlink to a device or a FIFO is refused by the reader, not skipped silently.
             found.extend(
-                sorted(f for f in p.iterdir() if f.suffix in DECK_SUFFIXES and f.is_file())
+                sorted(f for f in p.iterdir() if f.suffix in DECK_SUFFIXES and not f.is_dir())
             )
         else:
             found.append(p)
@@ -144,8 +147,8 @@ def _imported_unchanged(quiz: Quiz, files: list[Path]) -> dict[Path, tuple[int, 
     digests: dict[Path, str] = {}
     for path in files:
         try:
-            digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
+            digests[path] = hashlib.sha256(read_deck(path)).hexdigest()
+        except InputFileError:
             continue  # the loader reports it
     if not digests:
         return {}
@@ -206,7 +209,7 @@ def sync_bundled(quiz: Quiz) -> list[ImportReport]:
     by_key = {r.key: r for r in rows}
     reports = []
     for path in bundled_paths():
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = hashlib.sha256(read_deck(path)).hexdigest()
         if digest in {r.file_sha256 for r in rows}:
             continue
         # Only now: the loader, pydantic and the importer are a fifth of start-up, and

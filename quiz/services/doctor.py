@@ -27,7 +27,6 @@ after an instructor's `reset` (which forgets states but keeps the log).
 from __future__ import annotations
 
 import shlex
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -111,23 +110,59 @@ class DoctorReport:
 def sqlite_damage(path: Path) -> list[str]:
     """What SQLite's integrity check says is wrong with a database file (empty when it is fine).
 
-    Uses the standard library's sqlite3 and only reads, so that a damaged file
-    is looked at before quiz opens it (which would migrate and write to it).
+    Only reads (see `quiz.store.health.integrity_check`), so that a damaged file is
+    looked at before quiz opens it (which would migrate and write to it), and a
+    file on a read-only mount or without write permission is checked, not called
+    damaged for being unwritable.
     """
-    if not path.is_file():
-        return []
-    try:
-        conn = sqlite3.connect(path)
+    from quiz.store.health import integrity_check
+
+    return integrity_check(path)
+
+
+def access_report(path: Path, sentence: str) -> DoctorReport:
+    """The report for a sound file quiz cannot write: the fix is access, not a backup."""
+    finding = Finding(
+        "access",
+        sentence,
+        1,
+        repairable=False,
+        repair=(
+            "SQLite's integrity check found the file itself sound: do not restore a backup "
+            "(it would replace current progress with an older copy); fix the access instead"
+        ),
+    )
+    return DoctorReport(str(path), [finding, *exposure_findings(path)])
+
+
+def exposure_findings(path: Path) -> list[Finding]:
+    """Notes for a database, its WAL/SHM files, backups and folder that other users can read."""
+    import stat
+
+    found: list[Finding] = []
+    candidates = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    candidates += backups_of(path)
+    exposed = []
+    for item in candidates:
         try:
-            rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(100)")]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        return [str(exc)]
-    if rows == ["ok"]:
-        return []
-    # One row can hold several lines; the "*** in database main ***" headings say nothing.
-    return [ln for row in rows for ln in row.splitlines() if ln and not ln.startswith("***")]
+            mode = item.stat().st_mode
+        except OSError:
+            continue
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            exposed.append(item)
+    if exposed:
+        names = " ".join(shlex.quote(str(p)) for p in exposed)
+        found.append(
+            Finding(
+                "permissions",
+                f"readable by other users: {names}",
+                len(exposed),
+                level=Level.NOTE,
+                repairable=False,
+                repair=f"on a shared machine, make them private: chmod 600 {names}",
+            )
+        )
+    return found
 
 
 def backups_of(path: Path) -> list[Path]:
@@ -494,6 +529,8 @@ def run_doctor(
             return damaged_report(path, damage)
     with store.read() as conn:
         findings, report.checked = examine(conn)
+    if path is not None:
+        findings += exposure_findings(path)
     report.findings = findings
     if not repair or not any(f.repairable and f.level is Level.PROBLEM for f in findings):
         return report

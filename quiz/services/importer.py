@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 
 from quiz.domain.notes import Deck, McqOption, Note, NoteType
 from quiz.store.queries import inserted_id
@@ -121,6 +121,8 @@ def import_deck(
 ) -> ImportReport:
     """Plan and (unless dry_run) apply an import inside the caller's transaction."""
     deck = loaded.deck
+    if not dry_run:
+        lock_deck_key(conn, deck.id)
     deck_id = conn.execute(select(decks.c.id).where(decks.c.key == deck.id)).scalar()
     existing = _existing_notes(conn, deck_id) if deck_id is not None else {}
     learners = _learners_per_note(conn, deck_id) if deck_id is not None else {}
@@ -144,6 +146,22 @@ def import_deck(
     if not dry_run:
         _apply(conn, deck, deck_id, existing, hashes, report, now, loaded.sha256, source_path)
     return report
+
+
+def lock_deck_key(conn: Connection, key: str) -> None:
+    """Make concurrent imports of one deck take turns (PostgreSQL).
+
+    Two `quiz import` of a new deck at once would both plan an insert and one would
+    die on the unique key. A transaction-scoped advisory lock on the deck key makes
+    the second wait, then plan against the first one's rows. SQLite needs nothing:
+    its write transactions (BEGIN IMMEDIATE) already take turns.
+    """
+    if conn.dialect.name == "postgresql":
+        digest = hashlib.sha256(f"quiz-import:{key}".encode()).digest()
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:k)"),
+            {"k": int.from_bytes(digest[:8], "big", signed=True)},
+        )
 
 
 def _plan_note(

@@ -142,7 +142,13 @@ class ReviewSession:
             if card.repeat:
                 label = "again today" if grade.quality < sm2.REDRILL_BELOW else "done"
             else:
-                after = sm2.review(card.state, grade.quality, today, self.quiz.settings.leech)
+                after = sm2.review(
+                    card.state,
+                    grade.quality,
+                    today,
+                    self.quiz.settings.leech,
+                    self.quiz.settings.max_interval,
+                )
                 label = _days(after.interval)
                 if grade.quality < sm2.REDRILL_BELOW:
                     label += " +today"
@@ -173,7 +179,9 @@ class ReviewSession:
         today = quiz.today()
         with quiz.store.write() as conn:
             before = queries.get_state(conn, quiz.learner_id, card_id, for_update=True)
-            after = sm2.review(before, quality, today, quiz.settings.leech)
+            after = sm2.review(
+                before, quality, today, quiz.settings.leech, quiz.settings.max_interval
+            )
             queries.save_state(conn, quiz.learner_id, card_id, after)
             repeat = sm2.is_repeat(before, today)
             log_id = queries.log_answer(

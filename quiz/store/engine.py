@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -12,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 """The newest migration; a test checks it matches Alembic's head."""
 
 BUSY_TIMEOUT_MS = 10_000
@@ -35,6 +36,9 @@ class Store:
     """The engine with the write option set once, instead of copying each write
     connection to set it (a few microseconds of every answer)."""
 
+    _checked: bool = field(default=False, init=False, repr=False)
+    """SQLite's quick_check passed in this run, so writing cannot spread damage."""
+
     def __post_init__(self) -> None:
         self._writer = self.engine.execution_options(quiz_write=True)
 
@@ -50,9 +54,29 @@ class Store:
         Taking it up front, rather than on the first write, means two sessions
         never deadlock upgrading read locks; the busy timeout makes the second
         one wait its turn.
+
+        The first write of a run on a SQLite file first runs SQLite's quick_check:
+        writing into a damaged file can spread the damage to pages that were sound.
+        Reading never checks, so a start that only reads stays fast.
+
+        Raises:
+            StoreError: If the file fails the check; nothing is written.
         """
+        if not self._checked:
+            self.check_before_writing()
         with self._writer.connect() as conn, conn.begin():
             yield conn
+
+    def check_before_writing(self) -> None:
+        """Run the quick_check that guards the first write (once per run).
+
+        Raises:
+            StoreError: If the SQLite file is damaged.
+        """
+        path = sqlite_path(self.url)
+        if path is not None:
+            refuse_if_damaged(path)
+        self._checked = True
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -111,24 +135,120 @@ def open_store(
             program, or is newer than this version of quiz.
     """
     path = sqlite_path(url)
+    if path is None and url.startswith("sqlite"):
+        raise StoreError(
+            f"--db {url} is an in-memory database, which forgets every answer on exit; "
+            "give a file: sqlite:///PATH/quiz.sqlite3"
+        )
     if path is not None:
         _check_sqlite_file(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(make_engine(url), url)
+        make_private_dir(path.parent)
+        create_private_file(path)
+    try:
+        store = Store(make_engine(url), url)
+    except Exception as exc:  # a bad URL or a missing driver, before any connection
+        raise StoreError(bad_url(url, exc)) from None
     backup: Path | None = None
     try:
         current = current_revision(store.engine)
         if current != HEAD_REVISION and upgrade:
+            if path is not None:
+                refuse_if_damaged(path)  # the upgrade rewrites tables: never in a damaged file
             if current is not None and path is not None:
                 backup = backup_sqlite(path, now or datetime.now())
             _upgrade(url)
     except StoreError:
         store.dispose()
         raise
-    except (DatabaseError, OperationalError) as exc:
+    except (DBAPIError, sqlite3.Error) as exc:
         store.dispose()
-        raise StoreError(f"cannot open database {_display(url)}: {_reason(exc)}") from None
+        raise StoreError(describe(exc, url)) from None
     return store, backup
+
+
+def describe(exc: BaseException, url: str) -> str:
+    """One sentence for a database error: the file or server, what is wrong, the fix."""
+    from quiz.store.health import diagnose
+
+    return diagnose(exc, _display(url), sqlite_path(url)).sentence
+
+
+def refuse_if_damaged(path: Path) -> None:
+    """Raises StoreError if SQLite's quick_check finds the file damaged."""
+    from quiz.store.health import quick_check
+
+    damage = quick_check(path)
+    if damage:
+        raise StoreError(
+            f"the database file {path} is damaged ({damage[0]}); quiz wrote nothing to it. "
+            "Run `quiz doctor --check-only` to see the backups to restore"
+        )
+
+
+def make_private_dir(folder: Path) -> None:
+    """Create the folder (and missing parents) readable by its owner only (0700).
+
+    A folder that exists keeps the permissions its owner gave it.
+
+    Raises:
+        StoreError: If a file is in the way, or the folder cannot be made.
+    """
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise StoreError(
+            f"{folder} is a file, not a folder; point --data-dir or QUIZ_HOME at a folder"
+        )
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty database file readable by its owner only (0600), if there is none.
+
+    SQLite gives its -wal and -shm files the database file's permissions, and backups
+    are made the same way, so a learner's progress is never readable by other users.
+    An existing file keeps the permissions its owner gave it.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # opening reports why (read-only, permission) in its own words
+    os.close(fd)
+
+
+def bad_url(url: str, exc: BaseException) -> str:
+    """The sentence for a --db URL SQLAlchemy cannot use."""
+    shown = _safe_url(url)
+    name = type(exc).__name__
+    if isinstance(exc, ModuleNotFoundError) or name == "NoSuchModuleError":
+        scheme = url.split(":", 1)[0].lower()
+        if scheme.startswith("postgres"):
+            return (
+                f"the PostgreSQL driver is not installed (for {shown}); install it with "
+                "`pip install 'quiz[postgres]'` (psycopg 3), then use a postgresql+psycopg:// URL"
+            )
+        return (
+            f"--db {shown}: quiz supports SQLite (sqlite:///PATH) and PostgreSQL "
+            f"(postgresql+psycopg://USER@HOST/DB), not {scheme!r}"
+        )
+    return (
+        f"--db {shown} is not a database URL; use sqlite:///PATH/quiz.sqlite3 or "
+        "postgresql+psycopg://USER@HOST/DB"
+    )
+
+
+def _safe_url(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return repr(url)
 
 
 def _upgrade(url: str) -> None:
@@ -195,6 +315,10 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def _refuse_other_programs(tables: set[str], engine: Engine) -> None:
+    _refuse_tables(tables, _display(str(engine.url)))
+
+
+def _refuse_tables(tables: set[str], shown: str) -> None:
     """A database without quiz's schema is only taken over when it holds no tables.
 
     Raises:
@@ -202,7 +326,7 @@ def _refuse_other_programs(tables: set[str], engine: Engine) -> None:
     """
     if tables - {"sqlite_sequence"}:
         raise StoreError(
-            f"{_display(str(engine.url))} holds tables but is not a quiz database; "
+            f"{shown} holds tables but is not a quiz database; "
             "point --db or QUIZ_DB at another file"
         )
 
@@ -212,10 +336,47 @@ def _check_sqlite_file(path: Path) -> None:
         return
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a database file")
-    with path.open("rb") as fh:
-        header = fh.read(16)
+    from quiz.files import InputFileError, check_regular
+
+    try:
+        check_regular(path, "database file")  # a FIFO or a device is never opened
+        with path.open("rb") as fh:
+            header = fh.read(16)
+    except InputFileError as exc:
+        raise StoreError(f"{exc.path}: {exc.message}") from None
+    except OSError as exc:
+        from quiz.store.health import access_problem
+
+        found = access_problem(path)
+        raise StoreError(
+            found.sentence if found else f"cannot read {path}: {exc.strerror or exc}"
+        ) from None
     if header and header != b"SQLite format 3\x00":
         raise StoreError(f"{path} is not a SQLite database; point --db or QUIZ_DB at another file")
+    if header:
+        _refuse_foreign_file(path)
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """Refuse another program's SQLite file before quiz's engine touches it: connecting
+    switches a file to WAL, which rewrites its header.
+
+    Raises:
+        StoreError: If the file holds tables but no quiz schema.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {
+                str(name)
+                for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return  # unreadable or damaged: opening explains it in its own words
+    if tables and "alembic_version" not in tables:
+        _refuse_tables(tables, str(path))
 
 
 def backup_sqlite(path: Path, when: datetime) -> Path:
@@ -230,6 +391,7 @@ def backup_sqlite(path: Path, when: datetime) -> Path:
     while target.exists():
         number += 1
         target = path.with_name(f"{stem}-{number}")
+    create_private_file(target)  # a backup holds the same progress: owner only (0600)
     source = sqlite3.connect(path)
     try:
         dest = sqlite3.connect(target)
@@ -250,13 +412,4 @@ def _display(url: str) -> str:
     path = sqlite_path(url)
     if path is not None:
         return str(path)
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _reason(exc: Exception) -> str:
-    message = str(getattr(exc, "orig", exc)) or type(exc).__name__
-    if "file is not a database" in message or "malformed" in message:
-        return f"{message}; the file is damaged: restore a backup or run `quiz doctor`"
-    return message
+    return _safe_url(url)

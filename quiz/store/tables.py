@@ -179,4 +179,6 @@ review_log = Table(
         "card_id",
     ),
     Index("ix_review_log_card", "card_id"),
+    # An undone answer's id is never given to another answer (migration 0007).
+    sqlite_autoincrement=True,
 )

@@ -126,7 +126,8 @@ def test_new_points_the_schema_comment_at_the_nearest_schema(home: Path, tmp_pat
     lone.mkdir()
     assert run("new", "c", "-o", str(lone / "c.yaml")).exit_code == 0
     first = (lone / "c.yaml").read_text().splitlines()[0]
-    assert first == f"# yaml-language-server: $schema={installed_schema().absolute().as_uri()}"
+    assert first == "# yaml-language-server: $schema=deck.schema.json"  # portable
+    assert (lone / "deck.schema.json").read_text(encoding="utf-8") == json_schema_text()
 
 
 # --- ids ------------------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def test_build_reports_yaml_syntax_and_missing_files(course: Path) -> None:
     assert f"{facts}:2:1: error:" in result.output and "duplicate key" in result.output
     result = run("build", str(course / "nope.yaml"))
     assert result.exit_code == 1
-    assert "cannot read" in result.output
+    assert "no such facts file" in result.output
 
 
 def test_coverage_lists_uncovered_passages_unfound_quotes_and_untaught_facts(

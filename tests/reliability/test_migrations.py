@@ -163,6 +163,7 @@ FILLERS: dict[str, Callable[[sqlite3.Connection], None]] = {
     "0004": _fill_0001,  # 0004 only swapped indexes on card_states
     "0005": _fill_0005,
     "0006": _fill_0005,  # 0006 only added review_log.chosen_option, empty for old rows
+    "0007": _fill_0005,  # 0007 only rebuilt review_log with AUTOINCREMENT ids
 }
 """How to fill a database at each released revision; a new migration needs an entry here."""
 

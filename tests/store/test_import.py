@@ -243,3 +243,34 @@ def test_content_hash_is_the_one_earlier_versions_stored() -> None:
         }
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
         assert content_hash(note) == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_two_imports_of_one_new_deck_at_once_take_turns(make_quiz: object, tmp_path: Path) -> None:
+    """On PostgreSQL both used to plan an insert and one died on uq_decks_key."""
+    import threading
+
+    lines = ["deck: {id: race, title: Race}", "notes:"]
+    lines += [f"  - {{id: n{i}, type: basic, front: q{i}, back: a{i}}}" for i in range(300)]
+    path = tmp_path / "race.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    quizzes = [make_quiz(), make_quiz()]  # type: ignore[operator]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(quiz: Quiz) -> None:
+        start.wait()
+        try:
+            import_files(quiz, [path], force=True)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(q,)) for q in quizzes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with quizzes[0].store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(decks)).scalar() == 1
+        count = conn.execute(select(func.count()).select_from(notes)).scalar()
+    assert count == 300

@@ -178,6 +178,21 @@ def test_undo_restores_state_exactly_and_removes_the_log_entry(quiz: Quiz) -> No
     assert session.undo() is None
 
 
+def test_an_undone_answers_id_is_never_given_to_another_answer(quiz: Quiz) -> None:
+    import_files(quiz, [TINY])
+    session = ReviewSession.start(quiz)
+    session.answer(5)
+    session.answer(5)
+    with quiz.store.read() as conn:
+        undone_id = max(conn.execute(select(review_log.c.id)).scalars())
+    assert session.undo() is not None
+    session.answer(5)
+    with quiz.store.read() as conn:
+        ids = sorted(conn.execute(select(review_log.c.id)).scalars())
+    assert undone_id not in ids
+    assert ids[-1] > undone_id
+
+
 def test_undo_refuses_when_another_session_answered_since(quiz: Quiz, make_quiz: object) -> None:
     import_files(quiz, [TINY])
     mine = ReviewSession.start(quiz)

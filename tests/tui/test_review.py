@@ -379,3 +379,24 @@ async def test_starting_in_a_review_that_cannot_start_says_why(
         assert "Could not open the review session: disk I/O error" in screen_text(app)
         await press(pilot, "q")
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_a_database_that_became_read_only_gets_a_sentence_not_sql(
+    app: QuizApp, tiny: Quiz
+) -> None:
+    from sqlalchemy import event
+
+    def read_only(dbapi_conn: object, _record: object) -> None:
+        dbapi_conn.execute("PRAGMA query_only=ON")  # type: ignore[attr-defined]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "enter", "space")
+        tiny.store.engine.dispose()  # every new connection is now a read-only one
+        event.listen(tiny.store.engine, "connect", read_only)
+        await press(pilot, "3")
+        messages = [str(n.message) for n in app._notifications]
+        assert any(tiny.store.url.split("///")[1] in m for m in messages), messages
+        assert any("Not saved" in m and "writable" in m for m in messages), messages
+        for m in messages:
+            assert "UPDATE" not in m and "INSERT" not in m and "[SQL" not in m
+        assert current(app) == ORDER[0]  # the card stays, to be answered again

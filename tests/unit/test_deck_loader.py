@@ -80,8 +80,7 @@ def test_every_error_is_reported_at_once_with_line_and_path(tmp_path: Path) -> N
     found = errors(path)
     assert found == [
         f"{path}:7:3: error: notes[0](a): missing required key `back`",
-        f"{path}:10:3: error: notes[0](a).fornt: unknown key `fornt`; check its spelling "
-        "against the deck format in the README",
+        f"{path}:10:3: error: notes[0](a).fornt: unknown key `fornt`; did you mean `front`?",
         f"{path}:13:3: error: notes[1](b).text: has a malformed cloze; write deletions as "
         "{{c1::answer}} or {{c1::answer::hint}}",
         f"{path}:14:3: error: notes[2].id: must be text, not 12 (a number); "
@@ -183,7 +182,7 @@ def test_oversized_file_is_refused_without_parsing(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    assert "cannot read file" in errors(tmp_path / "nope.yaml")[0]
+    assert "no such deck file; check the path" in errors(tmp_path / "nope.yaml")[0]
 
 
 def test_json_schema_covers_every_note_type() -> None:
@@ -206,7 +205,8 @@ def test_any_bytes_give_a_deck_or_a_located_error_never_a_crash(data: bytes) -> 
 
 
 def test_note_fields_are_what_model_dump_gives(tmp_path: Path) -> None:
-    from quiz.decks.loader import _FIELDS, _note_fields
+    from quiz.decks.explain import _FIELDS
+    from quiz.decks.loader import _note_fields
     from quiz.decks.schema import DeckFileModel
 
     path = write(

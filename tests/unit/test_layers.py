@@ -112,7 +112,7 @@ def test_a_start_without_a_settings_file_does_not_load_toml(tmp_path: object) ->
     code = f"""
         import sys
         from quiz.cli import Options
-        options = Options("sqlite:///{tmp_path}/q.sqlite3", None, "{tmp_path}/none.toml", "ana")
+        options = Options("sqlite:///{tmp_path}/q.sqlite3", "{tmp_path}", None, "ana")
         with options.open():
             print("tomllib" in sys.modules)
     """

@@ -145,3 +145,41 @@ def test_invariants_hold_for_any_grade_sequence(grades: list[int], gaps: list[in
             assert (state.repetitions, state.interval) == (0, 1)  # a fail always resets
         assert state.redrill == (q < 4)
         day = day + timedelta(days=gap)  # gap 0 means a same-day repeat
+
+
+def test_the_longest_perfect_sequence_stops_at_the_maximum_interval() -> None:
+    state, day, seen = sm2.CardState(), date(2026, 1, 1), []
+    for _ in range(200):  # far past where the uncapped interval would overflow a date
+        state = sm2.review(state, 5, day)
+        seen.append(state.interval)
+        assert state.due is not None
+        day = state.due
+    assert max(seen) == sm2.MAX_INTERVAL == 36_500
+    assert seen[-1] == sm2.MAX_INTERVAL
+
+
+def test_a_smaller_maximum_interval_is_honoured() -> None:
+    state, day = sm2.CardState(), date(2026, 1, 1)
+    for _ in range(30):
+        state = sm2.review(state, 5, day, max_interval=180)
+        assert state.interval <= 180 and state.due is not None
+        day = state.due
+    assert state.interval == 180
+
+
+def test_no_date_arithmetic_overflows_near_the_end_of_the_calendar() -> None:
+    state = sm2.CardState(interval=30_000, repetitions=9, due=date(9999, 12, 1))
+    after = sm2.review(state, 5, date(9999, 12, 1))
+    assert after.due == date.max
+    assert after.interval == sm2.MAX_INTERVAL
+
+
+def test_max_interval_is_a_setting() -> None:
+    from quiz.config import ConfigError, parse_settings
+
+    assert parse_settings({}).max_interval == 36_500
+    assert parse_settings({"max_interval": 365}).max_interval == 365
+    with pytest.raises(ConfigError, match="max_interval"):
+        parse_settings({"max_interval": 0})
+    with pytest.raises(ConfigError, match="max_interval"):
+        parse_settings({"max_interval": 40_000})

@@ -189,7 +189,7 @@ class HomeScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            message = clean(str(event.worker.error))
+            message = clean(self.quiz.explain(event.worker.error or Exception()))
             self.notify(
                 f"Could not read the decks: {message}", severity="error", timeout=10, markup=False
             )

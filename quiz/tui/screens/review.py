@@ -215,8 +215,9 @@ class ReviewScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self.busy = False
-            error = clean(str(event.worker.error))
-            self.notify(f"Database error: {error}", severity="error", timeout=10, markup=False)
+            error = clean(self.quiz.explain(event.worker.error or Exception()))
+            lead = "Could not open the review session" if self.card is None else "Not saved"
+            self.notify(f"{lead}: {error}", severity="error", timeout=10, markup=False)
             if self.card is None:
                 self.query_one("#meta", Static).update(
                     plain(f"Could not open the review session: {error}")

@@ -282,7 +282,8 @@ class StatsScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            message = clean(str(event.worker.error))
+            error = event.worker.error or Exception()
+            message = clean(self.quiz.explain(error) if self.quiz is not None else str(error))
             self.notify(f"Could not compute statistics: {message}", severity="error", timeout=10)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
