@@ -208,7 +208,10 @@ def serve(
         learner_header=learner_header,
         header_learner=header_learner,
     )
-    QuizServer(access, limits, host=host, port=port, public_url=public_url).serve()
+    try:
+        QuizServer(access, limits, host=host, port=port, public_url=public_url).serve()
+    except OSError as exc:  # the address is taken, or not this machine's
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

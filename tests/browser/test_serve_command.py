@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import socket
 import sys
 from pathlib import Path
 
@@ -108,3 +109,20 @@ def test_loopback_addresses_are_known(host: str) -> None:
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5", "quiz.example.edu"])
 def test_other_addresses_are_not_loopback(host: str) -> None:
     assert not is_loopback(host)
+
+
+def test_a_port_in_use_gets_one_line_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for var in ("QUIZ_DB", "QUIZ_CONFIG", "QUIZ_LEARNER"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("QUIZ_HOME", str(tmp_path))
+        result = CliRunner().invoke(quiz_cli.cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "choose another --port" in result.output
+    assert "Traceback" not in result.output
