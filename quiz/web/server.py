@@ -221,7 +221,11 @@ class QuizServer(Server):
             # starve the relay of CPU (measured: at 60 sessions on 2 cores, websockets
             # missed their heartbeat). Apps start a few at a time; the rest see the
             # loading screen a little longer.
-            await service.start(width, height)
+            try:
+                await service.start(width, height)
+            except OSError as exc:  # no process could be started (memory, process limit)
+                await self._crashed(websocket, learner, f"could not start: {exc}")
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_first(service.drawn, service.ended), START_SECONDS)
         relay = asyncio.create_task(self._relay(websocket, service))
@@ -239,24 +243,24 @@ class QuizServer(Server):
                     "Your answers are saved.",
                 )
             elif relay not in done and not service.quit:
-                incident = secrets.token_hex(3)
-                log.error(
-                    "session of %s stopped unexpectedly [%s]; its error output is above",
-                    learner,
-                    incident,
-                )
-                await _close(
-                    websocket,
-                    CRASHED,
-                    f"quiz stopped unexpectedly. Reload to try again; if it happens again, "
-                    f"tell your instructor: error {incident}.",
-                )
+                await self._crashed(websocket, learner, "its error output is above")
         finally:
             relay.cancel()
             ended.cancel()
             await service.stop()
             if not websocket.closed:
                 await websocket.close()
+
+    async def _crashed(self, websocket: web.WebSocketResponse, learner: str, why: str) -> None:
+        """Log a session that stopped unexpectedly, and tell its page with the same code."""
+        incident = secrets.token_hex(3)
+        log.error("session of %s stopped unexpectedly [%s]; %s", learner, incident, why)
+        await _close(
+            websocket,
+            CRASHED,
+            "quiz stopped unexpectedly. Reload to try again; if it happens again, "
+            f"tell your instructor: error {incident}.",
+        )
 
     async def _relay(self, websocket: web.WebSocketResponse, service: AppService) -> str:
         """Pass the browser's keys, size and focus to the app until the browser leaves.
