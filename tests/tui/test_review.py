@@ -225,9 +225,19 @@ async def test_letters_act_normally_when_they_are_not_options(app: QuizApp, tiny
         await press(pilot, "i")
         assert "tiny:capital:0" in screen_text(app)
         assert "geo::europe" in screen_text(app)
-        assert "It has been the capital" in screen_text(app)
         await press(pilot, "i")
         assert "geo::europe" not in screen_text(app)
+
+
+async def test_details_before_the_answer_never_show_the_extra(app: QuizApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "enter", "i")
+        assert review(app).phase == "front"
+        assert "tiny:capital:0" in screen_text(app)  # card id, tags and source: safe
+        assert "Ch. 1" in screen_text(app)
+        assert "It has been the capital" not in screen_text(app)  # explains the answer
+        await press(pilot, "space")
+        assert "It has been the capital" in screen_text(app)
 
 
 async def test_summary_after_the_last_card(

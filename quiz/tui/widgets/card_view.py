@@ -143,7 +143,8 @@ class CardView(VerticalScroll):
     def _details(self, shown: CardDisplay) -> ComposeResult:
         info = shown.info
         yield Rule(classes="divider")
-        if info.face.extra:
+        # The extra explains the answer, so it would give it away before it is shown.
+        if info.face.extra and shown.revealed:
             yield Static(plain(info.face.extra), classes="extra", markup=False)
         rows = [
             ("Source", source_line(info) or "none given"),
