@@ -51,6 +51,24 @@ class Answered:
     after: CardState
 
 
+@dataclass(frozen=True, slots=True)
+class Marked:
+    """A suspend, bury, flag or unflag this session did, with what it replaced."""
+
+    card_id: int
+    action: str
+    """"suspend", "bury", "flag" or "unflag"."""
+    before: dict[str, object] | None
+    """The card's suspend, bury and flag columns before; None: it had no state row."""
+    queue: tuple[int, ...]
+    redrill: tuple[int, ...]
+    """The session's queues before (a suspend or bury takes the card out of them)."""
+
+
+Action = Answered | Marked
+"""What ``undo`` takes back, newest first."""
+
+
 @dataclass
 class Summary:
     """What a session did, for the end-of-session screen."""
@@ -77,6 +95,9 @@ class ReviewSession:
     queue: deque[int] = field(default_factory=deque)
     redrill: deque[int] = field(default_factory=deque)
     history: list[Answered] = field(default_factory=list)
+    """This session's answers, in order."""
+    actions: list[Action] = field(default_factory=list)
+    """Everything ``undo`` can take back: answers and marks, in order."""
     total: int = 0
     _cache: dict[int, CardInfo] = field(default_factory=dict)
 
@@ -199,6 +220,7 @@ class ReviewSession:
             )
         done = Answered(log_id, card_id, quality, repeat, duration_ms, before, after)
         self.history.append(done)
+        self.actions.append(done)
         self._pop(card_id)
         if after.redrill and not after.suspended:
             self.redrill.append(card_id)
@@ -214,11 +236,19 @@ class ReviewSession:
         self.queue = deque(c for c in self.queue if c != card_id)
         self.redrill = deque(c for c in self.redrill if c != card_id)
 
-    def undo(self) -> Answered | None:
-        """Take back this session's last answer: state restored exactly, log entry removed."""
-        if not self.history:
+    def undo(self) -> Action | None:
+        """Take back this session's last action: an answer (state restored exactly, log
+        entry removed) or a suspend, bury, flag or unflag (the card's marks restored, and
+        a hidden card back where it was in the session)."""
+        if not self.actions:
             return None
-        last = self.history[-1]
+        last = self.actions[-1]
+        if isinstance(last, Marked):
+            with self.quiz.store.write() as conn:
+                queries.put_marks(conn, self.quiz.learner_id, last.card_id, last.before)
+            self.actions.pop()
+            self.queue, self.redrill = deque(last.queue), deque(last.redrill)
+            return last
         quiz = self.quiz
         with quiz.store.write() as conn:
             row = queries.last_log(conn, quiz.learner_id)
@@ -227,6 +257,7 @@ class ReviewSession:
                 return None
             queries.restore_state(conn, quiz.learner_id, last.card_id, queries.state_before(row))
             queries.delete_log(conn, last.log_id)
+        self.actions.pop()
         self.history.pop()
         if last.after.redrill:
             # Remove the re-drill copy this answer queued (the last one added).
@@ -244,59 +275,46 @@ class ReviewSession:
 
     def suspend(self) -> int | None:
         """Suspend the current card until the learner unsuspends it."""
-        return self._set_current(suspended=True)
+        return self._mark("suspend", hide=True, suspended=True)
 
     def bury(self) -> int | None:
         """Hide the current card until tomorrow."""
-        return self._set_current(buried_until=self.quiz.tomorrow())
+        return self._mark("bury", hide=True, buried_until=self.quiz.tomorrow())
 
     def flag(self, reason: str | None = None) -> bool:
         """Flag the current card for the instructor, with the learner's reason (if any).
 
         Returns False when there is no card."""
-        return self._flag(True, reason)
+        now = self.quiz.now()
+        return self._mark("flag", flagged_at=now, flag_note=reason or None) is not None
 
     def clear_flag(self) -> bool:
         """Clear the learner's flag on the current card. Returns False when there is no card."""
-        return self._flag(False, None)
-
-    def _flag(self, flagged: bool, reason: str | None) -> bool:
-        card_id = self.current_id()
-        if card_id is None:
-            return False
-        with self.quiz.store.write() as conn:
-            queries.set_flags(
-                conn,
-                self.quiz.learner_id,
-                card_id,
-                flagged_at=self.quiz.now() if flagged else None,
-                flag_note=(reason or None) if flagged else None,
-            )
-        return True
+        return self._mark("unflag", flagged_at=None, flag_note=None) is not None
 
     def toggle_flag(self, note: str | None = None) -> bool:
-        """Flag the current card for the instructor, or clear the flag. Returns the new state."""
+        """Flag the current card (with the learner's reason), or clear its flag.
+
+        Returns the new state."""
         card = self.current()
         if card is None:
             return False
-        flagged = not card.flagged
-        with self.quiz.store.write() as conn:
-            queries.set_flags(
-                conn,
-                self.quiz.learner_id,
-                card.card_id,
-                flagged_at=self.quiz.now() if flagged else None,
-                flag_note=note if flagged else None,
-            )
-        return flagged
+        if card.flagged:
+            self.clear_flag()
+            return False
+        return self.flag(note)
 
-    def _set_current(self, **values: object) -> int | None:
+    def _mark(self, action: str, hide: bool = False, **values: object) -> int | None:
+        """Set marks on the current card (taking it out of the session if `hide`), undoably."""
         card_id = self.current_id()
         if card_id is None:
             return None
         with self.quiz.store.write() as conn:
+            before = queries.get_marks(conn, self.quiz.learner_id, card_id)
             queries.set_flags(conn, self.quiz.learner_id, card_id, **values)
-        self._drop(card_id)
+        self.actions.append(Marked(card_id, action, before, tuple(self.queue), tuple(self.redrill)))
+        if hide:
+            self._drop(card_id)
         return card_id
 
     # --- the end ------------------------------------------------------------------------

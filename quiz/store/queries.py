@@ -198,6 +198,33 @@ def set_flags(conn: Connection, learner_id: int, card_id: int, **values: Any) ->
         )
 
 
+MARK_COLUMNS = ("suspended", "buried_until", "flagged_at", "flag_note")
+"""What suspend, bury and flag change on a card's state: never its schedule."""
+
+
+def get_marks(conn: Connection, learner_id: int, card_id: int) -> dict[str, Any] | None:
+    """A card's suspend, bury and flag columns, or None if it has no state row."""
+    row = conn.execute(
+        select(*(card_states.c[c] for c in MARK_COLUMNS)).where(_ONE_STATE),
+        _key(learner_id, card_id),
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def put_marks(
+    conn: Connection, learner_id: int, card_id: int, marks: dict[str, Any] | None
+) -> None:
+    """Put back marks read by ``get_marks``; None deletes the row the marking created."""
+    if marks is None:
+        conn.execute(
+            delete(card_states).where(
+                card_states.c.learner_id == learner_id, card_states.c.card_id == card_id
+            )
+        )
+    else:
+        set_flags(conn, learner_id, card_id, **marks)
+
+
 def log_answer(
     conn: Connection,
     *,

@@ -27,11 +27,11 @@ KEYS: Final[tuple[tuple[str, tuple[KeyHelp, ...]], ...]] = (
             ("a b c ...", "Multiple choice: pick an option; it grades itself"),
             ("enter / space", "Multiple choice: accept the grade (Good if right, Again if wrong)"),
             ("1 - 4", "Multiple choice: override that grade before moving on"),
-            ("u", "Undo the last answer"),
+            ("u", "Undo the last answer, suspend, bury or flag"),
             ("s", "Suspend the card"),
             ("b", "Bury the card until tomorrow"),
             ("f", "Flag the card for the instructor, with an optional reason (again to clear)"),
-            ("i", "Show the card's source, extra notes and tags"),
+            ("i", "Show the card's source and tags (and extra notes, once answered)"),
             ("↑ ↓ pgup pgdn", "Scroll a long card"),
             ("q / escape", "End the session (every answer is already saved)"),
         ),
@@ -40,7 +40,7 @@ KEYS: Final[tuple[tuple[str, tuple[KeyHelp, ...]], ...]] = (
         "Summary",
         (
             ("enter / q", "Back to the decks"),
-            ("u", "Undo the last answer and go back to it"),
+            ("u", "Undo the last action and go back to its card"),
         ),
     ),
     (

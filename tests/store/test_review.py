@@ -548,3 +548,48 @@ def test_home_counts_read_only_todays_cards_through_indexes(
                 if step.startswith("SEARCH card_states") and step.endswith("(learner_id=?)"):
                     walks.append(step)
     assert walks == []
+
+
+def tables(quiz: Quiz) -> tuple[list[Any], list[Any]]:
+    """Every card state and every log row of the collection, to compare exactly."""
+    with quiz.store.read() as conn:
+        states = conn.execute(
+            select(card_states).order_by(card_states.c.learner_id, card_states.c.card_id)
+        ).all()
+        log_rows = conn.execute(select(review_log).order_by(review_log.c.id)).all()
+    return [tuple(r) for r in states], [tuple(r) for r in log_rows]
+
+
+def test_undo_takes_back_answers_suspends_buries_and_flags_newest_first(quiz: Quiz) -> None:
+    """Each undo restores the database and the session exactly as before that action."""
+    import_files(quiz, [TINY])
+    session = ReviewSession.start(quiz)
+    seen: list[tuple[Any, int | None, tuple[int, ...]]] = []
+
+    def before() -> None:
+        seen.append((tables(quiz), session.current_id(), tuple(session.queue)))
+
+    before()
+    session.answer(4)
+    before()
+    session.suspend()
+    before()
+    session.flag("two answers fit")
+    before()
+    session.clear_flag()
+    before()
+    session.bury()
+    before()
+    session.answer(1)
+    kinds = []
+    while seen:
+        done = session.undo()
+        assert done is not None
+        kinds.append(getattr(done, "action", "answer"))
+        db, current, queue = seen.pop()
+        assert tables(quiz) == db
+        assert session.current_id() == current
+        assert tuple(session.queue) == queue
+    assert kinds == ["answer", "bury", "unflag", "flag", "suspend", "answer"]
+    assert session.undo() is None
+    assert tables(quiz) == ([], [])  # nothing of the session is left

@@ -410,3 +410,22 @@ async def test_a_database_that_became_read_only_gets_a_sentence_not_sql(
         for m in messages:
             assert "UPDATE" not in m and "INSERT" not in m and "[SQL" not in m
         assert current(app) == ORDER[0]  # the card stays, to be answered again
+
+
+async def test_u_brings_back_a_suspended_or_buried_card(app: QuizApp, tiny: Quiz) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "enter", "space", "3")  # answer the first card
+        await press(pilot, "s")
+        assert current(app) == ORDER[2]
+        assert "(u undoes)" in screen_text(app)
+        await press(pilot, "u")
+        assert current(app) == ORDER[1]  # the suspended card is back, not the answer undone
+        assert state(tiny, ORDER[1]) is None  # exactly as before: no state row
+        assert "Undid the suspend" in screen_text(app)
+        assert len(log(tiny)) == 1
+        await press(pilot, "b", "u")
+        assert current(app) == ORDER[1]
+        assert "Undid the bury" in screen_text(app)
+        await press(pilot, "u")  # and then the answer before them
+        assert current(app) == ORDER[0]
+        assert log(tiny) == []

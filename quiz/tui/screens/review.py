@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 from quiz.domain.grading import AGAIN_QUALITY, GOOD_QUALITY, Grade, grades, quality_for_key
 from quiz.domain.notes import LETTERS, NoteType
 from quiz.services.context import Quiz
-from quiz.services.review import ReviewSession, StudyCard, Summary
+from quiz.services.review import Marked, ReviewSession, StudyCard, Summary
 from quiz.tui.text import clean, plain
 from quiz.tui.widgets.card_view import CardDisplay, CardView, kind_label
 from quiz.tui.widgets.grade_bar import GradeBar, GradeChoices
@@ -358,7 +358,7 @@ class ReviewScreen(Screen[None]):
         def flag(session: ReviewSession) -> str | None:
             if not session.flag(reason):
                 return None
-            return "Flagged for the instructor"
+            return "Flagged for the instructor (u undoes)"
 
         self.act(flag, keep_side=True)
 
@@ -367,7 +367,7 @@ class ReviewScreen(Screen[None]):
             return
 
         def unflag(session: ReviewSession) -> str | None:
-            return "Flag cleared" if session.clear_flag() else None
+            return "Flag cleared (u undoes)" if session.clear_flag() else None
 
         self.act(unflag, keep_side=True)
 
@@ -388,7 +388,7 @@ class ReviewScreen(Screen[None]):
 
     def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
         """Commands for the command palette while this screen is on top."""
-        yield "Undo", "Take back the last answer", self.action_undo
+        yield "Undo", "Take back the last answer, suspend, bury or flag", self.action_undo
         yield "Suspend card", "Stop showing this card until unsuspended", self.action_suspend
         yield "Bury card", "Hide this card until tomorrow", self.action_bury
         yield "Flag card", "Flag (or unflag) this card for the instructor", self.action_flag
@@ -396,19 +396,33 @@ class ReviewScreen(Screen[None]):
         yield "End session", "Stop here; every answer is saved", self.action_end
 
 
+UNDONE = {
+    "suspend": "Undid the suspend: the card is back",
+    "bury": "Undid the bury: the card is back",
+    "flag": "Undid the flag",
+    "unflag": "Undid clearing the flag: flagged again",
+}
+
+
 def undo(session: ReviewSession) -> str:
     done = session.undo()
-    return "Undid the last answer" if done is not None else "Nothing to undo"
+    if done is None:
+        return "Nothing to undo"
+    return UNDONE[done.action] if isinstance(done, Marked) else "Undid the last answer"
 
 
 def suspend(session: ReviewSession) -> str | None:
     card = session.current()
-    return f"Suspended {card.info.ref}" if card and session.suspend() is not None else None
+    if card is None or session.suspend() is None:
+        return None
+    return f"Suspended {card.info.ref} (u undoes)"
 
 
 def bury(session: ReviewSession) -> str | None:
     card = session.current()
-    return f"Buried {card.info.ref} until tomorrow" if card and session.bury() is not None else None
+    if card is None or session.bury() is None:
+        return None
+    return f"Buried {card.info.ref} until tomorrow (u undoes)"
 
 
 def meta_line(card: StudyCard) -> Text:
