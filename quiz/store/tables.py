@@ -71,6 +71,8 @@ notes = Table(
     Column("reset_token", Text, nullable=True),
     Column("content_hash", String(64), nullable=False),
     Column("retired_at", UTCDateTime, nullable=True),
+    # The `from:` declaration last applied (quiz.domain.moves.canonical): moves act once.
+    Column("moved_from", Text, nullable=True),
     UniqueConstraint("deck_id", "key", name="uq_notes_deck_key"),
     # New cards are read in deck order; without it every day plan sorts the deck.
     Index("ix_notes_deck_position", "deck_id", "position", "retired_at"),

@@ -300,12 +300,26 @@ def study_tiny(home: Path, clock: FakeClock) -> None:
             quiz.close()
 
 
+WARNINGS = [
+    "warning: capital card: answer changed from 'Paris' to 'Paris (Île-de-France)'; "
+    "2 learner(s)' progress stays on a card that now asks something else. Fix: add `reset:` "
+    "to the note to restart it, or `from:` on the card that now asks the old answer",
+]
+
 DRY_RUN_LINES = [
-    "  edited    capital  (text edited; progress kept for 2 learner(s))",
-    "  reset     water  (`reset` changed; progress restarts for 2 learner(s))",
-    "  edited    sodium  (text edited; cards +c3 -c2; progress kept for 2 learner(s))",
+    "  edited    capital  (text edited)",
+    "      card      answer changed: 'Paris' -> 'Paris (Île-de-France)'; "
+    "progress of 2 learner(s) stays on it (see the warning)",
+    "  reset     water  (`reset` changed)",
+    "      forward   progress reset for 2 learner(s)",
+    "      reverse   progress reset",
+    "  edited    sodium  (text edited)",
+    "      c1        unchanged; progress kept for 2 learner(s)",
+    "      c3        new",
+    "      c2        retired; history kept",
     "  added     oxygen  (2 cards (c1, c2))",
-    "  retired   vignette  (1 card leaves review; history kept; 2 learner(s) had progress)",
+    "  retired   vignette  (1 card leaves review)",
+    "      card      retired; history kept; 2 learner(s) had progress",
 ]
 
 
@@ -318,8 +332,9 @@ def test_dry_run_then_reimport_keeps_progress_except_where_reset(
     result = run("import", "--dry-run", str(new))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "would import tiny (Tiny deck): 1 added, 2 edited, 1 unchanged, 1 retired, 0 restored; "
-        "cards +3 -2",
+        "would import tiny (Tiny deck): 1 added, 2 edited, 1 reset, 0 moved, 0 unchanged, "
+        "1 retired, 0 restored; cards +3 -2; 1 warning(s)",
+        *WARNINGS,
         *DRY_RUN_LINES,
     ]
     before = run("report", "--csv", "--deck", "tiny").stdout
@@ -340,7 +355,10 @@ def test_dry_run_then_reimport_keeps_progress_except_where_reset(
     assert ("sodium", "2") not in rows
     assert rows["sodium", "3"]["reviews"] == "0"
     again = run("import", str(new))
-    assert "0 added, 0 edited, 4 unchanged, 0 retired, 0 restored; cards +0 -0" in again.output
+    assert (
+        "0 added, 0 edited, 0 reset, 0 moved, 4 unchanged, 0 retired, 0 restored; cards +0 -0"
+        in again.output
+    )
 
 
 def test_diff_compares_two_files_without_a_database(home: Path, tmp_path: Path) -> None:
@@ -348,13 +366,23 @@ def test_diff_compares_two_files_without_a_database(home: Path, tmp_path: Path) 
     result = run("diff", str(TINY), str(new))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"{TINY} -> {new}: deck tiny: 1 added, 2 edited, 1 unchanged, 1 retired, 0 restored; "
-        "cards +3 -2",
+        f"{TINY} -> {new}: deck tiny: 1 added, 2 edited, 1 reset, 0 moved, 0 unchanged, "
+        "1 retired, 0 restored; cards +3 -2; 2 warning(s)",
+        WARNINGS[0].replace("2 learner(s)' progress", "progress"),
+        "warning: sodium c2: card removed; progress stays on the retired card and does not "
+        "follow. Fix: add `from: {c3: c2}` to note sodium to carry it",
         "  edited    capital  (text edited)",
+        "      card      answer changed: 'Paris' -> 'Paris (Île-de-France)'",
         "  reset     water  (`reset` changed)",
-        "  edited    sodium  (text edited; cards +c3 -c2)",
+        "      forward   progress reset",
+        "      reverse   progress reset",
+        "  edited    sodium  (text edited)",
+        "      c1        unchanged",
+        "      c3        new",
+        "      c2        retired; history kept",
         "  added     oxygen  (2 cards (c1, c2))",
-        "  retired   vignette  (1 card leaves review; history kept)",
+        "  retired   vignette  (1 card leaves review)",
+        "      card      retired; history kept",
     ]
     assert not home.exists()  # no database was created
 
@@ -370,7 +398,7 @@ def test_diff_with_progress_reads_learner_counts_from_the_database(
     study_tiny(home, clock)
     result = run("diff", "--progress", str(TINY), str(new))
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[1:] == DRY_RUN_LINES
+    assert result.output.splitlines()[1:] == [*WARNINGS, *DRY_RUN_LINES]
 
 
 def test_diff_warns_when_the_deck_ids_differ_and_refuses_broken_files(

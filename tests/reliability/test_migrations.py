@@ -162,6 +162,7 @@ FILLERS: dict[str, Callable[[sqlite3.Connection], None]] = {
     "0003": _fill_0001,  # 0003 only swapped an index on review_log
     "0004": _fill_0001,  # 0004 only swapped indexes on card_states
     "0005": _fill_0005,
+    "0008": _fill_0005,  # 0008 only added the nullable notes.moved_from
 }
 """How to fill a database at each released revision; a new migration needs an entry here."""
 
