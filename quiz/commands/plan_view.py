@@ -93,7 +93,7 @@ def _card_words(c: CardPlan, learners: bool) -> str:
         return f"{words}; {_who(n)} had progress"
     if c.outcome is Outcome.RESET and n:
         if c.moved_to is not None:
-            return f"{words}; progress of {_who(n)} moves away"
+            return f"starts new; progress of {_who(n)} moves to {c.moved_to}"
         return f"{words} for {_who(n)}"
     return words
 
@@ -108,5 +108,5 @@ def _outcome_words(c: CardPlan) -> str:
             return f"retired; progress and history moved to {c.moved_to}"
         return "retired; history kept"
     if c.outcome is Outcome.RESET and c.moved_to is not None:
-        return f"starts new: its progress moves to {c.moved_to}"
+        return f"starts new; its progress moves to {c.moved_to}"
     return str(c.outcome)

@@ -263,7 +263,9 @@ def _plan_note(
     kind = note.type
     ords = note.card_ords()
     if old is None:
-        cards = tuple(_new_card(note, o, snapshot, moves, {}) for o in ords)
+        cards = tuple(
+            replace(_new_card(note, o, snapshot, moves, {}), enters=True) for o in ords
+        )
         return NotePlan(note.id, NoteChange.ADDED, cards, (), None, kind, note.line)
     reset = note.reset is not None and old.note.reset != note.reset
     same = old.content_hash == content_hash(note)
@@ -412,7 +414,7 @@ def resolve_moves(
             )
             continue
         if src_card is None:
-            s_ord = _matching_card(old, t_ord, len(ords), target)
+            s_ord = _matching_card(old, target, len(ords) if whole else 1)
             if s_ord is None:
                 if whole:
                     continue  # a note-wide `from:` moves the cards that match, no others
@@ -434,9 +436,10 @@ def resolve_moves(
     return found, problems
 
 
-def _matching_card(old: OldNote, t_ord: int, n_cards: int, target: str) -> int | None:
-    """The card of a source note named without a card: its only card, or the same name."""
-    if len(old.cards) == 1 and n_cards == 1:
+def _matching_card(old: OldNote, target: str, n_targets: int) -> int | None:
+    """The card of a source note named without a card: its only card (when one card moves
+    there), or the card of the same name."""
+    if len(old.cards) == 1 and n_targets == 1:
         return next(iter(old.cards))
     named = card_ord(target, old.note.type)
     return named if named in old.cards else None
@@ -510,6 +513,8 @@ def _with_warnings(plan: ImportPlan, deck: Deck, snapshot: Snapshot) -> ImportPl
         elif c.outcome is Outcome.RETIRED and c.moved_to is None:
             old = snapshot.notes[c.note]
             losing.setdefault(_norm(old.note.render(c.ord).answer), []).append(c)
+    if not losing:
+        return plan  # a first import, or only edits that keep every answer
     # ... and the cards that now ask for that answer without progress of their own.
     fresh: dict[str, list[CardPlan]] = {}
     notes_by_id = {n.id: n for n in deck.notes}
@@ -518,12 +523,17 @@ def _with_warnings(plan: ImportPlan, deck: Deck, snapshot: Snapshot) -> ImportPl
             answer = notes_by_id[c.note].render(c.ord).answer
             fresh.setdefault(_norm(answer), []).append(c)
     suggestion: dict[CardKey, str] = {}
+    per_note: dict[str, dict[str, str]] = {}
     for answer, olds in losing.items():
         news = fresh.get(answer, [])
         if len(olds) == 1 and len(news) == 1 and olds[0].key != news[0].key:
             src, dst = olds[0], news[0]
-            ref = src.name if src.note == dst.note else f"{src.note}:{src.name}"
+            if src.note == dst.note:
+                ref = src.name
+            else:
+                ref = src.note if src.name == "card" else f"{src.note}:{src.name}"
             suggestion[src.key] = f"`from: {{{dst.name}: {ref}}}` to note {dst.note}"
+            per_note.setdefault(dst.note, {})[dst.name] = ref
     warnings: list[Problem] = []
     for n in plan.notes:
         type_changed = None not in (n.old_type, n.new_type) and n.old_type != n.new_type
@@ -551,13 +561,17 @@ def _with_warnings(plan: ImportPlan, deck: Deck, snapshot: Snapshot) -> ImportPl
                 why = f"type {n.old_type} -> {n.new_type}" if type_changed else "card removed"
                 if hint is None and type_changed and n.new_type is not None:
                     hint = _type_change_hint(n, c)
-                fix = f"add {hint} to carry it" if hint else "declare `from:` on its new card"
+                fix = (
+                    f"Fix: add {hint} to carry it"
+                    if hint
+                    else "If its fact is now asked by another card, carry it with `from:` there"
+                )
                 warnings.append(
                     Problem(
                         n.key,
                         n.line,
                         f"{n.key} {c.name}: {why}; {who} stays on the retired card and does "
-                        f"not follow. Fix: {fix}",
+                        f"not follow. {fix}",
                     )
                 )
             elif c.outcome is Outcome.RETIRED and hint:
@@ -569,14 +583,14 @@ def _with_warnings(plan: ImportPlan, deck: Deck, snapshot: Snapshot) -> ImportPl
                         f"card; {who} does not follow. Fix: add {hint}",
                     )
                 )
-    return ImportPlan(
-        plan.deck_key,
-        plan.title,
-        plan.created,
-        plan.notes,
-        tuple(warnings),
-        plan.errors,
-    )
+    for key, mapping in per_note.items():
+        if len(mapping) > 1:  # one line an author can paste
+            pairs = ", ".join(f"{t}: {r}" for t, r in sorted(mapping.items()))
+            line = notes_by_id[key].line
+            warnings.append(
+                Problem(key, line, f"{key}: to carry all of it, add `from: {{{pairs}}}`")
+            )
+    return replace(plan, warnings=tuple(warnings))
 
 
 def _type_change_hint(n: NotePlan, retired: CardPlan) -> str | None:
