@@ -225,22 +225,40 @@ def _errors(diagnostics: list[Diagnostic]) -> str:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format."
 )
-def check(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The deck's previous version (e.g. from git): every `from:` must name one of its cards.",
+)
+def check(paths: tuple[Path, ...], fmt: str, previous: Path | None) -> None:
     """Validate deck files without importing them.
 
     Prints every problem as FILE:LINE:COLUMN: SEVERITY: MESSAGE and exits 1 if
-    any is an error.
+    any is an error. With --previous, each `from:` must name a card of that
+    earlier version of the deck.
     """
-    from quiz.decks.diagnostics import Severity
-    from quiz.decks.loader import check_deck
+    from quiz.decks.diagnostics import DeckError, Severity
+    from quiz.decks.loader import check_deck, load_deck
     from quiz.services.decks import expand_paths
 
     files = expand_paths(list(paths))
     if not files:
         fail("no deck files (*.yaml) found in " + ", ".join(map(str, paths)))
+    before = None
+    if previous is not None:
+        try:
+            before = load_deck(previous)
+        except DeckError as exc:
+            print_diagnostics(exc.diagnostics)
+            fail(f"cannot check `from:` against {previous}: it has errors")
     found: list[Diagnostic] = []
     for f in files:
-        found.extend(check_deck(f))
+        diagnostics = check_deck(f)
+        found.extend(diagnostics)
+        if before is not None and not any(d.severity is Severity.ERROR for d in diagnostics):
+            from quiz.services.report import move_problems
+
+            found.extend(move_problems(before, load_deck(f)))
     errors = sum(1 for d in found if d.severity is Severity.ERROR)
     if fmt == "json":
         click.echo(

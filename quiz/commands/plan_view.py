@@ -86,6 +86,8 @@ def _card_words(c: CardPlan, learners: bool) -> str:
         return f"{words}; {_who(n)} keep their progress on the reworded card"
     if c.outcome is Outcome.ANSWER_CHANGED and n:
         return f"{words}; progress of {_who(n)} stays on it (see the warning)"
+    if c.outcome is Outcome.MOVED and not n:
+        return f"{words}; nobody has progress on it yet"
     if c.outcome is Outcome.MOVED:
         extra = f"; replaces the progress of {_who(c.replaces)}" if c.replaces else ""
         return f"{words}; progress of {_who(n)} moves with it{extra}"
@@ -100,7 +102,8 @@ def _card_words(c: CardPlan, learners: bool) -> str:
 
 def _outcome_words(c: CardPlan) -> str:
     if c.outcome is Outcome.ANSWER_CHANGED:
-        return f"answer changed: {clean(c.old_answer or '')!r} -> {clean(c.new_answer or '')!r}"
+        before = "?" if c.old_answer is None else repr(clean(c.old_answer))
+        return f"answer changed: {before} -> {clean(c.new_answer or '')!r}"
     if c.outcome is Outcome.MOVED and c.source is not None:
         return f"moved from {c.source_name}"
     if c.outcome is Outcome.RETIRED:

@@ -29,6 +29,14 @@ from quiz.domain.moves import (
 )
 from quiz.domain.notes import Deck, Note, NoteType
 
+Face = tuple[str, str]
+"""A card's content fingerprint: the SHA-256 of its question, and its answer."""
+
+
+def face(note: Note, ord_: int) -> Face:
+    shown = note.render(ord_)
+    return hashlib.sha256(shown.prompt.encode()).hexdigest(), shown.answer
+
 
 class NoteChange(StrEnum):
     ADDED = "added"
@@ -65,6 +73,8 @@ class OldNote:
     """Learners with progress on each card, by ordinal."""
     moved_from: str | None = None
     """The `from:` declaration last applied (see moves.canonical)."""
+    faces: Mapping[int, Face] = field(default_factory=dict)
+    """What each retired card asked when it was retired: its note may no longer say."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +296,7 @@ def _plan_note(
         elif reset:
             out.append(CardPlan(note.id, o, kind, Outcome.RESET, learners, restored))
         else:
-            out.append(_compared(old.note, note, o, same, learners, restored))
+            out.append(_compared(old, note, o, same, learners, restored))
         if not had or restored:
             out[-1] = replace(out[-1], enters=True)
     for o, retired in sorted(old.cards.items()):
@@ -345,13 +355,17 @@ def _new_card(
 
 
 def _compared(
-    before: Note, after: Note, o: int, same: bool, learners: int, restored: bool
+    old: OldNote, after: Note, o: int, same: bool, learners: int, restored: bool
 ) -> CardPlan:
     kind = after.type
     if same:
         return CardPlan(after.id, o, kind, Outcome.UNCHANGED, learners, restored)
-    old_face, new_face = before.render(o), after.render(o)
-    if old_face.answer != new_face.answer:
+    if o in old.note.card_ords():
+        before: Face | None = face(old.note, o)
+    else:  # a card retired while its note went on changing: what it asked when it left
+        before = old.faces.get(o)
+    now = face(after, o)
+    if before is None or before[1] != now[1]:
         return CardPlan(
             after.id,
             o,
@@ -359,10 +373,10 @@ def _compared(
             Outcome.ANSWER_CHANGED,
             learners,
             restored,
-            old_answer=old_face.answer,
-            new_answer=new_face.answer,
+            old_answer=None if before is None else before[1],
+            new_answer=now[1],
         )
-    outcome = Outcome.UNCHANGED if old_face.prompt == new_face.prompt else Outcome.EDITED
+    outcome = Outcome.UNCHANGED if before[0] == now[0] else Outcome.EDITED
     return CardPlan(after.id, o, kind, outcome, learners, restored)
 
 
@@ -552,7 +566,7 @@ def _with_warnings(plan: ImportPlan, deck: Deck, snapshot: Snapshot) -> ImportPl
                     Problem(
                         n.key,
                         n.line,
-                        f"{n.key} {c.name}: answer changed from {c.old_answer!r} to "
+                        f"{n.key} {c.name}: answer changed from {_answer(c.old_answer)} to "
                         f"{c.new_answer!r}; {who} stays on a card that now asks something "
                         f"else. Fix: add `reset:` to the note to restart it, or {fix}",
                     )
@@ -591,6 +605,10 @@ def _with_warnings(plan: ImportPlan, deck: Deck, snapshot: Snapshot) -> ImportPl
                 Problem(key, line, f"{key}: to carry all of it, add `from: {{{pairs}}}`")
             )
     return replace(plan, warnings=tuple(warnings))
+
+
+def _answer(text: str | None) -> str:
+    return "an answer quiz no longer knows" if text is None else repr(text)
 
 
 def _type_change_hint(n: NotePlan, retired: CardPlan) -> str | None:

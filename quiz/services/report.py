@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, or_, select
 
+from quiz.decks.diagnostics import Diagnostic
 from quiz.decks.loader import LoadedDeck
 from quiz.domain.moves import CardKey
 from quiz.domain.notes import Note, NoteType
@@ -259,3 +260,11 @@ def diff_decks(
     if old.deck.id != new.deck.id:  # importing new would create another deck
         return plan_import(Snapshot(new.deck.id, exists=False), new.deck)
     return plan_import(snapshot_of(old.deck, learners), new.deck)
+
+
+def move_problems(previous: LoadedDeck, current: LoadedDeck) -> list[Diagnostic]:
+    """Each `from:` of ``current`` naming a card ``previous`` does not have, as an error."""
+    from quiz.services.importer import problem_diagnostic
+
+    plan = diff_decks(previous, current)
+    return [problem_diagnostic(current.path, p) for p in plan.errors]

@@ -14,7 +14,16 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from quiz.domain.moves import CardKey, canonical
 from quiz.domain.notes import Deck, Note
-from quiz.domain.plan import ImportPlan, NoteChange, OldNote, Outcome, Snapshot, content_hash
+from quiz.domain.plan import (
+    Face,
+    ImportPlan,
+    NoteChange,
+    OldNote,
+    Outcome,
+    Snapshot,
+    content_hash,
+    face,
+)
 from quiz.store.queries import inserted_id, note_from_row
 from quiz.store.tables import card_states, cards, decks, note_tags, notes, review_log
 
@@ -52,10 +61,15 @@ def read_snapshot(conn: Connection, deck_key: str) -> Snapshot:
         ).where(notes.c.deck_id == deck_id)
     ).all()
     card_rows: dict[int, dict[int, bool]] = {}
-    for note_id, ord_, retired_at in conn.execute(
-        select(cards.c.note_id, cards.c.ord, cards.c.retired_at).where(cards.c.deck_id == deck_id)
+    faces: dict[int, dict[int, Face]] = {}
+    for note_id, ord_, retired_at, face_sha, answer in conn.execute(
+        select(
+            cards.c.note_id, cards.c.ord, cards.c.retired_at, cards.c.face_sha, cards.c.answer
+        ).where(cards.c.deck_id == deck_id)
     ):
         card_rows.setdefault(note_id, {})[ord_] = retired_at is not None
+        if retired_at is not None and face_sha is not None:
+            faces.setdefault(note_id, {})[ord_] = (face_sha, answer)
     learners: dict[int, dict[int, int]] = {}
     for note_id, ord_, count in conn.execute(
         select(cards.c.note_id, cards.c.ord, func.count(card_states.c.learner_id))
@@ -74,6 +88,7 @@ def read_snapshot(conn: Connection, deck_key: str) -> Snapshot:
             card_rows.get(row.id, {}),
             learners.get(row.id, {}),
             row.moved_from,
+            faces.get(row.id, {}),
         )
     return Snapshot(deck_key, found)
 
@@ -166,7 +181,7 @@ def apply_plan(
             .values(retired_at=now)
         )
     _sync_tags(conn, deck, ids, touched, old_notes)
-    _sync_cards(conn, deck_id, ids, plan, now)
+    _sync_cards(conn, deck_id, ids, plan, snapshot, now)
 
 
 def _sync_tags(
@@ -187,7 +202,12 @@ def _sync_tags(
 
 
 def _sync_cards(
-    conn: Connection, deck_id: int, ids: dict[str, int], plan: ImportPlan, now: datetime
+    conn: Connection,
+    deck_id: int,
+    ids: dict[str, int],
+    plan: ImportPlan,
+    snapshot: Snapshot,
+    now: datetime,
 ) -> None:
     card_ids: dict[CardKey, int] = {}
     by_note_id = {v: k for k, v in ids.items()}
@@ -197,10 +217,12 @@ def _sync_cards(
         card_ids[(by_note_id[note_id], ord_)] = card_id
     add: list[dict[str, Any]] = []
     revive: list[int] = []
-    retire: list[int] = []
+    retire: list[dict[str, Any]] = []
     for c in plan.cards():
         if c.outcome is Outcome.RETIRED:
-            retire.append(card_ids[c.key])
+            # The card was live, so its note (as it was) still renders it.
+            sha, answer = face(snapshot.notes[c.note].note, c.ord)
+            retire.append({"_card": card_ids[c.key], "face_sha": sha, "answer": answer})
         elif c.enters:
             if c.key in card_ids:
                 revive.append(card_ids[c.key])
@@ -218,8 +240,11 @@ def _sync_cards(
             card_ids[(by_note_id[note_id], ord_)] = card_id
     for chunk in _chunks(revive):
         conn.execute(update(cards).where(cards.c.id.in_(chunk)).values(retired_at=None))
-    for chunk in _chunks(retire):
-        conn.execute(update(cards).where(cards.c.id.in_(chunk)).values(retired_at=now))
+    if retire:
+        conn.execute(
+            update(cards).where(cards.c.id == bindparam("_card")).values(retired_at=now),
+            retire,
+        )
     moves = {
         card_ids[c.key]: card_ids[c.source]
         for c in plan.cards()

@@ -96,6 +96,9 @@ cards = Table(
     # The note's deck, copied (a note never changes deck): the queue, the counts and the
     # statistics find a deck's live cards here without reading the wide note rows.
     Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), nullable=False),
+    # What a retired card asked (question SHA-256, answer), for the plan if it comes back.
+    Column("face_sha", String(64), nullable=True),
+    Column("answer", Text, nullable=True),
     UniqueConstraint("note_id", "ord", name="uq_cards_note_ord"),
     # A deck's live cards (its size, deck-scoped statistics) off the index alone.
     Index("ix_cards_deck_id", "deck_id", "retired_at"),

@@ -417,6 +417,72 @@ def test_diff_warns_when_the_deck_ids_differ_and_refuses_broken_files(
     assert f"{broken}:2:1: error: notes: needs at least 1 item(s)" in result.output
 
 
+def test_from_is_checked_against_the_previous_version_and_applied_once(
+    home: Path, tmp_path: Path, clock: FakeClock
+) -> None:
+    assert run("import", str(TINY)).exit_code == 0
+    study_tiny(home, clock)
+    renumbered = TINY.read_text().replace("{{c1::Sodium}}", "{{c3::Sodium}}")
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(
+        renumbered.replace(
+            "    tags: [chem]\n    source: {id: book}\n",
+            "    tags: [chem]\n    source: {id: book}\n    from: {c3: c1}\n",
+        )
+    )
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(moved.read_text().replace("from: {c3: c1}", "from: {c3: capital:c2}"))
+    shape = tmp_path / "shape.yaml"
+    shape.write_text(moved.read_text().replace("from: {c3: c1}", "from: {c9: c1}"))
+
+    assert run("check", "--previous", str(TINY), str(moved)).exit_code == 0
+    result = run("check", "--previous", str(TINY), str(wrong))
+    assert result.exit_code == 1
+    assert (
+        f"{wrong}:24:1: error: notes(sodium): from: 'capital:c2': note 'capital' had no card "
+        "'c2' (card)" in result.stdout
+    )
+    result = run("check", str(shape))
+    assert result.exit_code == 1
+    assert "notes[2](sodium).from: 'c9' is not a card of this note (its cards: c2, c3)" in (
+        result.stdout
+    )
+    result = run("diff", str(TINY), str(wrong))
+    assert result.exit_code == 1 and "had no card 'c2'" in result.output
+    result = run("import", str(wrong))
+    assert result.exit_code == 1 and "nothing imported" in result.output
+
+    # Without the move, the import warns first (on stderr) and says what it did.
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(renumbered)
+    dry = run("import", "--dry-run", str(moved))
+    assert dry.exit_code == 0
+    assert "      c3        moved from sodium:c1; progress of 2 learner(s) moves with it" in (
+        dry.stdout.splitlines()
+    )
+    assert run("import", str(moved)).exit_code == 0
+    rows = {
+        (r["note"], r["card"]): r
+        for r in csv.DictReader(io.StringIO(run("report", "--csv", "--min-reviews", "0").stdout))
+    }
+    assert rows["sodium", "3"]["reviews"] == "2"  # the history came along
+    assert ("sodium", "1") not in rows
+    again = run("import", "--force", str(moved))
+    assert "0 moved, 4 unchanged" in again.stdout and "moved;" not in again.stdout
+
+
+def test_import_prints_its_warnings_before_it_writes(home: Path, tmp_path: Path) -> None:
+    assert run("import", str(TINY)).exit_code == 0
+    new = tmp_path / "new.yaml"
+    new.write_text(TINY.read_text().replace("back: Paris", "back: Lyon"))
+    result = run("diff", str(TINY), str(new))
+    assert "warning: capital card: answer changed from 'Paris' to 'Lyon'" in result.stdout
+    imported = run("import", str(new))
+    assert imported.exit_code == 0
+    assert imported.stderr == ""  # nobody has studied: no progress at stake, no warning
+    assert "1 edited" in imported.stdout
+
+
 # --- report ---------------------------------------------------------------------------------
 
 
