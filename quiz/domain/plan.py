@@ -88,7 +88,10 @@ class Snapshot:
     """The learner counts are real (from a database), so a zero means nobody has progress."""
 
 
-@dataclass(frozen=True, slots=True)
+# Plans are not frozen: a 10,000-note deck makes 20,000 card plans, and a frozen
+# dataclass sets each field through object.__setattr__, which doubles their cost.
+# Nothing changes a plan after plan_import returns it.
+@dataclass(slots=True)
 class CardPlan:
     """What the import does to one card."""
 
@@ -123,7 +126,7 @@ class CardPlan:
         return card_name(self.ord, self.kind)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NotePlan:
     key: str
     change: NoteChange
@@ -133,6 +136,8 @@ class NotePlan:
     old_type: NoteType | None = None
     new_type: NoteType | None = None
     line: int | None = None
+    digest: str = ""
+    """The content hash of the note as the file has it (empty for a retired note)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,30 +222,43 @@ def snapshot_of(deck: Deck, learners: Mapping[CardKey, int] | None = None) -> Sn
     )
 
 
-def unchanged_plan(snapshot: Snapshot, title: str) -> ImportPlan:
-    """The plan of re-importing, unchanged, the file the deck was last imported from."""
-    notes = []
-    for key, old in sorted(snapshot.notes.items(), key=lambda kv: kv[1].position):
-        if old.retired:
-            continue
-        kind = old.note.type
-        cards = tuple(
-            CardPlan(key, o, kind, Outcome.UNCHANGED, old.learners.get(o, 0))
-            for o, retired in sorted(old.cards.items())
-            if not retired
-        )
-        notes.append(NotePlan(key, NoteChange.UNCHANGED, cards, (), kind, kind))
-    return ImportPlan(snapshot.deck_key, title, False, tuple(notes))
+LiveCard = tuple[str, NoteType, int, int]
+"""A live card as the unchanged plan needs it: note id, note type, ordinal, learners."""
 
 
-def plan_import(snapshot: Snapshot, deck: Deck) -> ImportPlan:
-    """What importing ``deck`` over ``snapshot`` does to every card, old and new."""
+def unchanged_plan(deck_key: str, title: str, live: list[LiveCard]) -> ImportPlan:
+    """The plan of re-importing, unchanged, the file the deck was last imported from.
+
+    ``live`` lists the deck's live cards in deck order.
+    """
+    by_note: dict[str, list[CardPlan]] = {}
+    kinds: dict[str, NoteType] = {}
+    for key, kind, o, learners in live:
+        by_note.setdefault(key, []).append(CardPlan(key, o, kind, Outcome.UNCHANGED, learners))
+        kinds[key] = kind
+    notes = tuple(
+        NotePlan(key, NoteChange.UNCHANGED, tuple(cards), (), kinds[key], kinds[key])
+        for key, cards in by_note.items()
+    )
+    return ImportPlan(deck_key, title, False, notes)
+
+
+def plan_import(
+    snapshot: Snapshot, deck: Deck, hashes: Mapping[str, str] | None = None
+) -> ImportPlan:
+    """What importing ``deck`` over ``snapshot`` does to every card, old and new.
+
+    ``hashes`` are the notes' content hashes, when the caller has them already.
+    """
+    if hashes is None:
+        hashes = {n.id: content_hash(n) for n in deck.notes}
     errors: list[Problem] = []
     moves = _declared_moves(snapshot, deck, errors)
     sources = {src: _ref(target, snapshot, deck) for target, src in moves.items()}
     notes: list[NotePlan] = []
     for note in deck.notes:
-        notes.append(_plan_note(note, snapshot.notes.get(note.id), snapshot, moves, sources))
+        old = snapshot.notes.get(note.id)
+        notes.append(_plan_note(note, hashes[note.id], old, snapshot, moves, sources))
     in_file = {n.id for n in deck.notes}
     for key, old in snapshot.notes.items():
         if key in in_file or old.retired:
@@ -265,6 +283,7 @@ def plan_import(snapshot: Snapshot, deck: Deck) -> ImportPlan:
 
 def _plan_note(
     note: Note,
+    digest: str,
     old: OldNote | None,
     snapshot: Snapshot,
     moves: dict[CardKey, CardKey],
@@ -273,12 +292,10 @@ def _plan_note(
     kind = note.type
     ords = note.card_ords()
     if old is None:
-        cards = tuple(
-            replace(_new_card(note, o, snapshot, moves, {}), enters=True) for o in ords
-        )
-        return NotePlan(note.id, NoteChange.ADDED, cards, (), None, kind, note.line)
+        cards = tuple(_new_card(note, o, snapshot, moves, {}, enters=True) for o in ords)
+        return NotePlan(note.id, NoteChange.ADDED, cards, (), None, kind, note.line, digest)
     reset = note.reset is not None and old.note.reset != note.reset
-    same = old.content_hash == content_hash(note)
+    same = old.content_hash == digest
     out: list[CardPlan] = []
     for o in ords:
         key = (note.id, o)
@@ -322,7 +339,7 @@ def _plan_note(
         change = NoteChange.MOVED
     else:
         change = NoteChange.UNCHANGED
-    return NotePlan(note.id, change, tuple(out), edits, old.note.type, kind, note.line)
+    return NotePlan(note.id, change, tuple(out), edits, old.note.type, kind, note.line, digest)
 
 
 def _new_card(
@@ -332,6 +349,8 @@ def _new_card(
     moves: dict[CardKey, CardKey],
     sources: dict[CardKey, str],
     restored: bool = False,
+    *,
+    enters: bool = False,
 ) -> CardPlan:
     key = (note.id, o)
     src = moves.get(key)
@@ -351,6 +370,7 @@ def _new_card(
         source=src,
         source_name=_ref(src, snapshot),
         replaces=own,
+        enters=enters,
     )
 
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from quiz.decks.diagnostics import DeckError, Diagnostic, Severity
-from quiz.domain.plan import ImportPlan, Problem, plan_import, unchanged_plan
-from quiz.store.deck_import import apply_plan, deck_title, read_snapshot
+from quiz.domain.plan import ImportPlan, Problem, content_hash, plan_import, unchanged_plan
+from quiz.store.deck_import import apply_plan, deck_title, live_cards, read_snapshot
 
 if TYPE_CHECKING:  # the loader (YAML, pydantic) is not needed to apply an import
     from quiz.decks.loader import LoadedDeck
@@ -38,8 +38,10 @@ def import_deck(
     Raises:
         DeckError: If a `from:` names a card the deck never had; nothing is written.
     """
-    snapshot = read_snapshot(conn, loaded.deck.id)
-    plan = plan_import(snapshot, loaded.deck)
+    deck = loaded.deck
+    hashes = {n.id: content_hash(n) for n in deck.notes}
+    snapshot = read_snapshot(conn, deck.id, {n.id: (hashes[n.id], n) for n in deck.notes})
+    plan = plan_import(snapshot, deck, hashes)
     if plan.errors:
         raise DeckError([problem_diagnostic(loaded.path, p) for p in plan.errors])
     if on_plan is not None:
@@ -72,4 +74,4 @@ def unchanged_report(conn: Connection, deck_key: str) -> ImportPlan:
     Every live card is unchanged and nothing is written: what ``import_deck`` would plan,
     read from the database without parsing the file again.
     """
-    return unchanged_plan(read_snapshot(conn, deck_key), deck_title(conn, deck_key))
+    return unchanged_plan(deck_key, deck_title(conn, deck_key), live_cards(conn, deck_key))

@@ -6,22 +6,22 @@ what it says, inside the caller's transaction, so an import is all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from quiz.domain.moves import CardKey, canonical
-from quiz.domain.notes import Deck, Note
+from quiz.domain.notes import Deck, Note, NoteType
 from quiz.domain.plan import (
     Face,
     ImportPlan,
+    LiveCard,
     NoteChange,
     OldNote,
     Outcome,
     Snapshot,
-    content_hash,
     face,
 )
 from quiz.store.queries import inserted_id, note_from_row
@@ -37,22 +37,67 @@ def deck_title(conn: Connection, deck_key: str) -> str:
     return str(conn.execute(select(decks.c.title).where(decks.c.key == deck_key)).scalar_one())
 
 
-def read_snapshot(conn: Connection, deck_key: str) -> Snapshot:
-    """Every note (retired ones too) of a deck, its cards and the learners on each card."""
+def live_cards(conn: Connection, deck_key: str) -> list[LiveCard]:
+    """A deck's live cards in deck order, with the learners on each (no note contents)."""
+    deck_id = deck_id_of(conn, deck_key)
+    counts = _learners(conn, deck_id) if deck_id is not None else {}
+    rows = conn.execute(
+        select(notes.c.id, notes.c.key, notes.c.type, cards.c.ord)
+        .join(cards, cards.c.note_id == notes.c.id)
+        .where(notes.c.deck_id == deck_id, cards.c.retired_at.is_(None))
+        .order_by(notes.c.position, cards.c.ord)
+    )
+    kinds = {str(t): t for t in NoteType}  # a dict lookup; NoteType(value) costs microseconds
+    return [
+        (key, kinds[kind], ord_, counts[note_id].get(ord_, 0) if note_id in counts else 0)
+        for note_id, key, kind, ord_ in rows
+    ]
+
+
+def _learners(conn: Connection, deck_id: int) -> dict[int, dict[int, int]]:
+    """Learners with progress (a reviewed card), by note row id and card ordinal."""
+    found: dict[int, dict[int, int]] = {}
+    for note_id, ord_, count in conn.execute(
+        select(cards.c.note_id, cards.c.ord, func.count(card_states.c.learner_id))
+        .select_from(card_states.join(cards, cards.c.id == card_states.c.card_id))
+        .where(cards.c.deck_id == deck_id, card_states.c.last_review.is_not(None))
+        .group_by(cards.c.note_id, cards.c.ord)
+    ):
+        found.setdefault(note_id, {})[ord_] = int(count)
+    return found
+
+
+_CONTENT = (
+    notes.c.id,
+    notes.c.key,
+    notes.c.type,
+    notes.c.fields,
+    notes.c.tags,
+    notes.c.source_id,
+    notes.c.source_section,
+    notes.c.extra,
+    notes.c.facts,
+    notes.c.reset_token,
+)
+
+
+def read_snapshot(
+    conn: Connection, deck_key: str, current: Mapping[str, tuple[str, Note]] | None = None
+) -> Snapshot:
+    """Every note (retired ones too) of a deck, its cards and the learners on each card.
+
+    ``current`` maps note ids to (content hash, note) of the file being imported: a note
+    whose stored hash matches holds that very content, so its JSON columns are not read
+    (decoding them is most of a re-import's reading).
+    """
     deck_id = deck_id_of(conn, deck_key)
     if deck_id is None:
         return Snapshot(deck_key, {}, exists=False)
+    known = current or {}
     rows = conn.execute(
         select(
             notes.c.id,
             notes.c.key,
-            notes.c.type,
-            notes.c.fields,
-            notes.c.tags,
-            notes.c.source_id,
-            notes.c.source_section,
-            notes.c.extra,
-            notes.c.facts,
             notes.c.reset_token,
             notes.c.content_hash,
             notes.c.position,
@@ -60,6 +105,18 @@ def read_snapshot(conn: Connection, deck_key: str) -> Snapshot:
             notes.c.moved_from,
         ).where(notes.c.deck_id == deck_id)
     ).all()
+    contents: dict[int, Note] = {}
+    for row in rows:
+        mine = known.get(row.key)
+        if mine is not None and mine[0] == row.content_hash:
+            n = mine[1]
+            contents[row.id] = Note(
+                n.id, n.type, n.fields, n.tags, n.source, n.extra, n.facts, row.reset_token
+            )
+    wanted = [row.id for row in rows if row.id not in contents]
+    for chunk in _chunks(wanted):
+        for stored in conn.execute(select(*_CONTENT).where(notes.c.id.in_(chunk))):
+            contents[stored.id] = note_from_row(stored)
     card_rows: dict[int, dict[int, bool]] = {}
     faces: dict[int, dict[int, Face]] = {}
     for note_id, ord_, retired_at, face_sha, answer in conn.execute(
@@ -70,18 +127,11 @@ def read_snapshot(conn: Connection, deck_key: str) -> Snapshot:
         card_rows.setdefault(note_id, {})[ord_] = retired_at is not None
         if retired_at is not None and face_sha is not None:
             faces.setdefault(note_id, {})[ord_] = (face_sha, answer)
-    learners: dict[int, dict[int, int]] = {}
-    for note_id, ord_, count in conn.execute(
-        select(cards.c.note_id, cards.c.ord, func.count(card_states.c.learner_id))
-        .select_from(card_states.join(cards, cards.c.id == card_states.c.card_id))
-        .where(cards.c.deck_id == deck_id, card_states.c.last_review.is_not(None))
-        .group_by(cards.c.note_id, cards.c.ord)
-    ):
-        learners.setdefault(note_id, {})[ord_] = int(count)
+    learners = _learners(conn, deck_id)
     found = {}
     for row in rows:
         found[row.key] = OldNote(
-            note_from_row(row),
+            contents[row.id],
             row.content_hash,
             row.position,
             row.retired_at is not None,
@@ -140,19 +190,18 @@ def apply_plan(
     else:
         conn.execute(update(decks).where(decks.c.id == deck_id).values(**meta))
 
-    changes = {n.key: n.change for n in plan.notes}
+    planned = {n.key: n for n in plan.notes}
     old_notes = snapshot.notes
     new_rows, updates, touched = [], [], set()
     for position, note in enumerate(deck.notes):
         old = old_notes.get(note.id)
-        unchanged = old is not None and changes[note.id] is NoteChange.UNCHANGED
-        digest = old.content_hash if old is not None and unchanged else content_hash(note)
+        digest = planned[note.id].digest
         values = note_values(note, position, digest)
         if old is None:
             new_rows.append({"deck_id": deck_id, **values})
             touched.add(note.id)
         elif (
-            changes[note.id] is not NoteChange.UNCHANGED
+            planned[note.id].change is not NoteChange.UNCHANGED
             or old.position != position
             or old.moved_from != values["moved_from"]
         ):

@@ -11,6 +11,8 @@ HEADLESS = [
     "quiz.domain.notes",
     "quiz.domain.grading",
     "quiz.domain.days",
+    "quiz.domain.plan",
+    "quiz.store.deck_import",
     "quiz.decks",
     "quiz.store.engine",
     "quiz.store.queries",
@@ -54,6 +56,7 @@ def test_domain_uses_only_the_standard_library() -> None:
         import sys
         before = set(sys.modules)
         import quiz.domain.sm2, quiz.domain.notes, quiz.domain.grading, quiz.domain.days
+        import quiz.domain.plan, quiz.domain.moves
         new = {m.split(".")[0] for m in set(sys.modules) - before}
         print(sorted(new - set(sys.stdlib_module_names) - {"quiz"}))
     """)
