@@ -219,36 +219,35 @@ def review(opts: Options, decks: tuple[str, ...]) -> None:
 @click.pass_obj
 def import_(opts: Options, paths: tuple[Path, ...], dry_run: bool, force: bool) -> None:
     """Import deck files (or every deck file in a directory), keeping progress."""
+    from quiz.commands.plan_view import plan_lines, summary, warning_lines
     from quiz.decks.diagnostics import DeckError
+    from quiz.domain.plan import ImportPlan
     from quiz.services.decks import expand_paths, import_files
-    from quiz.services.importer import Change
+
+    def show_warnings(plan: ImportPlan) -> None:
+        # Printed before anything is written, so they come before a failure too.
+        for line in warning_lines(plan):
+            click.echo(line, err=True)
 
     if not expand_paths(list(paths)):
         fail("no deck files (*.yaml) found in " + ", ".join(map(str, paths)))
     with opts.open(sync_bundled=False) as quiz:
         try:
-            if dry_run:
-                from quiz.services.report import preview_imports
-
-                previews = preview_imports(quiz, list(paths))
-                reports = [p.report for p in previews]
-            else:
-                reports = import_files(quiz, list(paths), force=force)
+            reports = import_files(
+                quiz,
+                list(paths),
+                dry_run=dry_run,
+                force=force,
+                on_plan=None if dry_run else show_warnings,
+            )
         except DeckError as exc:
             print_diagnostics(exc.diagnostics)
             fail(f"nothing imported: {_errors(exc.diagnostics)}")
-    for i, r in enumerate(reports):
+    for r in reports:
         verb = "would import" if dry_run else "imported"
-        click.echo(
-            f"{verb} {r.deck_key} ({clean(r.title)}): {r.count(Change.ADDED)} added, "
-            f"{r.count(Change.EDITED)} edited, {r.count(Change.UNCHANGED)} unchanged, "
-            f"{r.count(Change.RETIRED)} retired, {r.count(Change.RESTORED)} restored; "
-            f"cards +{r.cards_added} -{r.cards_retired}"
-        )
+        click.echo(f"{verb} {r.deck_key} ({clean(r.title)}): {summary(r)}")
         if dry_run:
-            from quiz.commands.authoring import change_lines
-
-            for line in change_lines(previews[i], learners=True):
+            for line in [*warning_lines(r), *plan_lines(r, learners=True)]:
                 click.echo(line)
 
 

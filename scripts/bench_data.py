@@ -31,9 +31,10 @@ from sqlalchemy import Connection, insert
 from quiz.domain import sm2
 from quiz.domain.days import study_day
 from quiz.domain.notes import Note, NoteType, SourceRef
+from quiz.domain.plan import content_hash
 from quiz.domain.sm2 import CardState
 from quiz.services.context import local_timezone
-from quiz.services.importer import content_hash, note_values
+from quiz.store.deck_import import note_values
 from quiz.store.engine import open_store
 from quiz.store.queries import ensure_learner
 from quiz.store.tables import card_states, cards, decks, note_tags, notes, review_log

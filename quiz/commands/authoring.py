@@ -26,12 +26,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from quiz.cli import FORMAT_OPTION, Options, echo_json, fail, print_diagnostics
-from quiz.domain.text import clean
 
 if TYPE_CHECKING:
     from quiz.decks.loader import LoadedDeck
-    from quiz.domain.notes import NoteType
-    from quiz.services.report import DeckDiff
+    from quiz.domain.plan import ImportPlan
 
 SCHEMA_NAME = "deck.schema.json"
 
@@ -472,16 +470,20 @@ def _replace(path: Path, text: str) -> None:
 @FORMAT_OPTION
 @click.pass_obj
 def diff(opts: Options, old: Path, new: Path, progress: bool, fmt: str) -> None:
-    """Show what importing NEW would change for learners of OLD, note by note.
+    """Show what importing NEW would change for learners of OLD, card by card.
 
     Compares two versions of a deck file (for example the one in git and the one
     you are editing: `git show HEAD:decks/x.yaml > /tmp/x.yaml`) without any
-    database, using the importer's own plan: notes added, edited (progress
-    kept), with cards added or removed (cloze numbers), reset, retired or
-    restored. `quiz import --dry-run NEW` answers the same against the database.
+    database, with the importer's own planner: each changed note, and under it
+    what happens to each of its cards (unchanged, edited with the same answer,
+    answer changed, moved, new, retired, progress reset), with warnings where
+    progress would stay on a card that now asks something else.
+    `quiz import --dry-run NEW` answers the same against the database.
     """
+    from quiz.commands.plan_view import plan_lines, summary, warning_lines
     from quiz.decks.diagnostics import DeckError
     from quiz.decks.loader import load_deck
+    from quiz.services.importer import problem_diagnostic
     from quiz.services.report import diff_decks
 
     loaded: list[LoadedDeck] = []
@@ -501,52 +503,23 @@ def diff(opts: Options, old: Path, new: Path, progress: bool, fmt: str) -> None:
             f"{after.deck.id!r}; importing {new} would create a new deck, not update this one",
             err=True,
         )
-    result = diff_decks(before, after)
-    if progress:
-        counts = _learner_counts(opts, before.deck.id)
-        for change in result.report.notes:
-            change.learners = counts.get(change.key, 0)
+    counts = _learner_counts(opts, before.deck.id) if progress else None
+    plan = diff_decks(before, after, counts)
+    if plan.errors:
+        print_diagnostics([problem_diagnostic(str(new), p) for p in plan.errors])
+        fail(f"{new} cannot be imported over {old}: {len(plan.errors)} error(s)")
     if fmt == "json":
-        echo_json(diff_json(result, learners=progress))
+        echo_json(plan_json(plan, learners=progress))
         return
-    click.echo(f"{old} -> {new}: {summary(result)}")
-    for line in change_lines(result, learners=progress):
+    click.echo(f"{old} -> {new}: deck {plan.deck_key}: {summary(plan)}")
+    for line in warning_lines(plan):
+        click.echo(line)
+    for line in plan_lines(plan, learners=progress):
         click.echo(line)
 
 
-def diff_json(result: DeckDiff, *, learners: bool) -> dict[str, object]:
-    """The plan of `quiz diff` as data: totals, then one entry per note it would change."""
-    from quiz.services.importer import Change
-
-    r = result.report
-    notes = []
-    for n in r.changed:
-        new_kind = result.new_types.get(n.key)
-        old_kind = result.old_types.get(n.key, new_kind)
-        entry: dict[str, object] = {
-            "note": n.key,
-            "change": str(n.change),
-            "cards_added": [card_name(o, new_kind) for o in sorted(n.cards_added)],
-            "cards_retired": [card_name(o, old_kind) for o in sorted(n.cards_retired)],
-            "reset": n.reset,
-            "key_change": None
-            if n.key_change is None
-            else {"old": n.key_change[0], "new": n.key_change[1]},
-        }
-        if learners:
-            entry["learners"] = n.learners
-        notes.append(entry)
-    return {
-        "deck": r.deck_key,
-        "totals": {str(c): r.count(c) for c in Change},
-        "cards_added": r.cards_added,
-        "cards_retired": r.cards_retired,
-        "notes": notes,
-    }
-
-
-def _learner_counts(opts: Options, deck_key: str) -> dict[str, int]:
-    from quiz.services.report import deck_exists, learners_per_note
+def _learner_counts(opts: Options, deck_key: str) -> dict[tuple[str, int], int]:
+    from quiz.services.report import deck_exists, learners_per_card
     from quiz.store.engine import sqlite_path
 
     database = sqlite_path(opts.locations().db_url)
@@ -555,81 +528,41 @@ def _learner_counts(opts: Options, deck_key: str) -> dict[str, int]:
     with opts.open(sync_bundled=False) as quiz, quiz.store.read() as conn:
         if not deck_exists(conn, deck_key):
             fail(f"deck {deck_key!r} has not been imported into this database")
-        return learners_per_note(conn, deck_key)
+        return learners_per_card(conn, deck_key)
 
 
-def summary(result: DeckDiff) -> str:
-    """One line of totals, as `quiz import` prints them."""
-    from quiz.services.importer import Change
+def plan_json(plan: ImportPlan, *, learners: bool) -> dict[str, object]:
+    """The plan of `quiz diff` as data: totals, then every card of every changed note."""
+    from quiz.domain.plan_model import NoteChange, Outcome
 
-    r = result.report
-    return (
-        f"deck {r.deck_key}: {r.count(Change.ADDED)} added, {r.count(Change.EDITED)} edited, "
-        f"{r.count(Change.UNCHANGED)} unchanged, {r.count(Change.RETIRED)} retired, "
-        f"{r.count(Change.RESTORED)} restored; cards +{r.cards_added} -{r.cards_retired}"
-    )
-
-
-def change_lines(result: DeckDiff, *, learners: bool) -> list[str]:
-    """One line per note an import would change, naming the cards (cloze numbers) involved.
-
-    With ``learners``, each line also says how many learners have progress on
-    the note and what happens to it.
-    """
-    from quiz.services.importer import Change
-
-    out = []
-    for n in result.report.changed:
-        new_kind = result.new_types.get(n.key)
-        old_kind = result.old_types.get(n.key, new_kind)
-        label = "reset" if n.change is Change.UNCHANGED and n.reset else str(n.change)
-        details: list[str] = []
-        if n.change is Change.ADDED:
-            details.append(_cards(n.cards_added, new_kind))
-        elif n.change is Change.RETIRED:
-            verb = "leaves" if len(n.cards_retired) == 1 else "leave"
-            details.append(f"{_cards(n.cards_retired, old_kind)} {verb} review; history kept")
-        else:
-            if n.change is Change.EDITED:
-                details.append("text edited")
-            cards = [f"+{card_name(o, new_kind)}" for o in sorted(n.cards_added)]
-            cards += [f"-{card_name(o, old_kind)}" for o in sorted(n.cards_retired)]
-            if cards:
-                details.append("cards " + " ".join(cards))
-            if n.reset:
-                details.append("`reset` changed")
-            if n.key_change is not None:
-                old_key, new_key = (_short(clean(text)) for text in n.key_change)
-                details.append(f"correct option changed: {old_key!r} -> {new_key!r}")
-        if learners and n.learners and n.change is not Change.ADDED:
-            if n.change is Change.RETIRED:
-                details.append(f"{n.learners} learner(s) had progress")
-            elif n.reset:
-                details.append(f"progress restarts for {n.learners} learner(s)")
-            else:
-                details.append(f"progress kept for {n.learners} learner(s)")
-        out.append(f"  {label:<9} {n.key}" + (f"  ({'; '.join(details)})" if details else ""))
-    return out
-
-
-def _short(text: str, width: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _cards(ords: list[int], kind: NoteType | None) -> str:
-    names = [card_name(o, kind) for o in sorted(ords)]
-    if names == ["card"]:
-        return "1 card"
-    return f"{len(names)} card{'s' if len(names) > 1 else ''} ({', '.join(names)})"
-
-
-def card_name(ord_: int, kind: NoteType | None) -> str:
-    """How authors know a card: cloze number, forward/reverse, or just "card"."""
-    from quiz.domain.notes import NoteType
-
-    if kind is NoteType.CLOZE and ord_ >= 1:
-        return f"c{ord_}"
-    if kind is NoteType.REVERSED and ord_ in (0, 1):
-        return ("forward", "reverse")[ord_]
-    return "card" if ord_ == 0 else f"card {ord_}"
+    notes = []
+    for n in plan.changed:
+        cards = []
+        for c in n.cards:
+            card: dict[str, object] = {
+                "card": c.name,
+                "outcome": str(c.outcome),
+                "old_answer": c.old_answer,
+                "new_answer": c.new_answer,
+                "from": c.source_name,
+            }
+            if learners:
+                card["learners"] = c.learners
+            cards.append(card)
+        notes.append(
+            {
+                "note": n.key,
+                "change": str(n.change),
+                "edits": list(n.edits),
+                "old_type": None if n.old_type is None else str(n.old_type),
+                "new_type": None if n.new_type is None else str(n.new_type),
+                "cards": cards,
+            }
+        )
+    return {
+        "deck": plan.deck_key,
+        "totals": {str(c): plan.count(c) for c in NoteChange},
+        "cards": {str(o): plan.card_count(o) for o in Outcome},
+        "warnings": [{"note": w.note, "line": w.line, "message": w.message} for w in plan.warnings],
+        "notes": notes,
+    }

@@ -13,6 +13,7 @@ from quiz.cli import fail
 
 if TYPE_CHECKING:
     from quiz.decks.diagnostics import Diagnostic
+    from quiz.decks.loader import LoadedDeck
 
 
 @click.command()
@@ -33,21 +34,39 @@ if TYPE_CHECKING:
     metavar="SECONDS",
     help="With --watch: how often to look for changes.",
 )
-def check(paths: tuple[Path, ...], fmt: str, watch: bool, interval: float) -> None:
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The deck's previous version (e.g. from git): every `from:` must name one of its cards.",
+)
+def check(
+    paths: tuple[Path, ...], fmt: str, watch: bool, interval: float, previous: Path | None
+) -> None:
     """Validate deck files without importing them.
 
     Prints every problem as FILE:LINE:COLUMN: SEVERITY: MESSAGE and exits 1 if
     any is an error. Every note that can be read is checked, so one run shows
     everything there is to fix. With --watch it checks again on every save,
-    for keeping it open beside the editor.
+    for keeping it open beside the editor. With --previous, each `from:` must name a
+    card of that earlier version of the deck.
     """
+    from quiz.cli import print_diagnostics
+    from quiz.decks.diagnostics import DeckError
+    from quiz.decks.loader import load_deck
     from quiz.services.decks import expand_paths
 
     files = expand_paths(list(paths))
     if not files and not watch:
         fail("no deck files (*.yaml) found in " + ", ".join(map(str, paths)))
+    before = None
+    if previous is not None:
+        try:
+            before = load_deck(previous)
+        except DeckError as exc:
+            print_diagnostics(exc.diagnostics)
+            fail(f"cannot check `from:` against {previous}: it has errors")
     if not watch:
-        sys.exit(1 if _check_files(files, fmt) else 0)
+        sys.exit(1 if _check_files(files, fmt, before) else 0)
     import time
 
     seen: object = None
@@ -58,7 +77,7 @@ def check(paths: tuple[Path, ...], fmt: str, watch: bool, interval: float) -> No
             if now != seen:
                 seen = now
                 click.echo(f"--- {time.strftime('%H:%M:%S')}: checking", err=True)
-                _check_files(files, fmt)
+                _check_files(files, fmt, before)
             time.sleep(interval)
     except KeyboardInterrupt:
         sys.exit(0)
@@ -77,14 +96,23 @@ def _stamps(paths: list[Path]) -> list[tuple[str, int, int]]:
     return out
 
 
-def _check_files(files: list[Path], fmt: str) -> int:
-    """Check and print; returns the number of errors."""
+def _check_files(files: list[Path], fmt: str, before: LoadedDeck | None = None) -> int:
+    """Check and print; returns the number of errors.
+
+    Args:
+        before: The deck's previous version, whose cards each `from:` must name.
+    """
     from quiz.decks.diagnostics import Severity
-    from quiz.decks.loader import check_deck
+    from quiz.decks.loader import check_deck, load_deck
 
     found: list[Diagnostic] = []
     for f in files:
-        found.extend(check_deck(f))
+        diagnostics = check_deck(f)
+        found.extend(diagnostics)
+        if before is not None and not any(d.severity is Severity.ERROR for d in diagnostics):
+            from quiz.services.report import move_problems
+
+            found.extend(move_problems(before, load_deck(f)))
     errors = sum(1 for d in found if d.severity is Severity.ERROR)
     if fmt == "json":
         click.echo(

@@ -26,6 +26,8 @@ from quiz.decks.explain import (
 from quiz.decks.keypaths import diag, format_path
 from quiz.decks.schema import ClozeNoteModel, DeckFileModel, McqNoteModel, NoteModel
 from quiz.decks.yamlnodes import Located, Mark, Path, YamlProblem, parse
+from quiz.domain import cloze
+from quiz.domain.moves import shape_problems
 from quiz.domain.notes import Deck, Note, NoteType, Source, SourceRef
 from quiz.files import MAX_DECK_BYTES, InputFileError, read_deck
 
@@ -262,6 +264,18 @@ def _to_domain(model: DeckFileModel, located: Located, name: str) -> tuple[Deck,
                     Severity.WARNING,
                 )
             )
+        if n.from_ is not None:
+            kind = _NOTE_TYPES[n.type]
+            ords = _card_ords(kind, n)
+            for problem in shape_problems(n.from_, kind, ords):
+                diagnostics.append(
+                    diag(
+                        name,
+                        located.mark_for((*base, "from")),
+                        format_path((*base, "from"), located),
+                        problem,
+                    )
+                )
         notes.append(
             Note(
                 id=n.id,
@@ -272,6 +286,7 @@ def _to_domain(model: DeckFileModel, located: Located, name: str) -> tuple[Deck,
                 extra=n.extra,
                 facts=tuple(n.facts),
                 reset=n.reset,
+                moved_from=n.from_,
                 line=mark.line,
             )
         )
@@ -285,6 +300,12 @@ def _to_domain(model: DeckFileModel, located: Located, name: str) -> tuple[Deck,
         notes=tuple(notes),
     )
     return deck, diagnostics
+
+
+def _card_ords(kind: NoteType, n: NoteModel) -> list[int]:
+    if isinstance(n, ClozeNoteModel):
+        return cloze.numbers(n.text)
+    return [0, 1] if kind is NoteType.REVERSED else [0]
 
 
 def _note_fields(n: NoteModel) -> dict[str, Any]:

@@ -81,6 +81,13 @@ class _NoteModel(_Model):
         default=None,
         description="Change this value to restart every learner's progress on this note.",
     )
+    from_: str | dict[str, str] | None = Field(
+        default=None,
+        alias="from",
+        description="Where this note's cards take their progress from, applied once: "
+        "an earlier note id (`from: old-note`), or card -> earlier card "
+        "(`from: {c3: c2, c4: other-note:c1, c1: basic-note}`).",
+    )
 
 
 class BasicNoteModel(_NoteModel):

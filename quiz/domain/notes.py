@@ -110,6 +110,9 @@ class Note:
     reset: str | None = None
     """An instructor's reset token: changing it restarts every learner on this note."""
 
+    moved_from: str | Mapping[str, str] | None = None
+    """Where this note's cards take their progress from (`from:`): see quiz.domain.moves."""
+
     line: int | None = field(default=None, compare=False)
     """Line of the note in its deck file, for messages."""
 

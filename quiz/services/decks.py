@@ -17,7 +17,8 @@ from quiz.store.tables import decks
 
 if TYPE_CHECKING:
     from quiz.decks.loader import LoadedDeck
-    from quiz.services.importer import ImportReport
+    from quiz.domain.plan import ImportPlan
+    from quiz.services.importer import PlanHook
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -79,9 +80,17 @@ def load_all(paths: list[Path]) -> list[LoadedDeck]:
 
 
 def import_files(
-    quiz: Quiz, paths: list[str | Path], *, dry_run: bool = False, force: bool = False
-) -> list[ImportReport]:
-    """Validate every file, then import each deck in its own transaction.
+    quiz: Quiz,
+    paths: list[str | Path],
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    on_plan: PlanHook | None = None,
+) -> list[ImportPlan]:
+    """Validate every file, then plan and import each deck in its own transaction.
+
+    A dry run plans exactly as an import does and writes nothing; ``on_plan`` sees each
+    plan before it is applied.
 
     A file that is byte for byte the one its deck was last imported from is not parsed
     again (unless ``force``): importing it would change nothing, and parsing is most of
@@ -95,14 +104,14 @@ def import_files(
     same = {} if force else _imported_unchanged(quiz, files)
     to_load = [f for f in files if f not in same]
     if not to_load:
-        return _import_loaded(quiz, files, same, {}, dry_run)
+        return _import_loaded(quiz, files, same, {}, dry_run, on_plan)
     from quiz.decks.loader import paused_gc
 
     # The loaded decks and the rows made from them are a few hundred thousand objects:
     # see `paused_gc` for why the collector waits until the import is done.
     with paused_gc():
         loaded = {item.path: item for item in load_all(to_load)}
-        return _import_loaded(quiz, files, same, loaded, dry_run)
+        return _import_loaded(quiz, files, same, loaded, dry_run, on_plan)
 
 
 def _import_loaded(
@@ -111,17 +120,21 @@ def _import_loaded(
     same: dict[Path, tuple[int, str]],
     loaded: dict[str, LoadedDeck],
     dry_run: bool,
-) -> list[ImportReport]:
-    """Import each file in its own transaction: a report from the database for the files
+    on_plan: PlanHook | None,
+) -> list[ImportPlan]:
+    """Import each file in its own transaction: a plan from the database for the files
     in ``same``, a real import of the parsed ones."""
     from quiz.services.importer import import_deck, unchanged_report
 
     _check_unchanged_owners(files, same, loaded)
     reports = []
     for path in files:
-        with quiz.store.write() as conn:
+        # A dry run only reads, so it needs no write lock.
+        with quiz.store.read() if dry_run else quiz.store.write() as conn:
             if path in same:
-                reports.append(unchanged_report(conn, same[path][0], dry_run=dry_run))
+                reports.append(unchanged_report(conn, same[path][1]))
+                if on_plan is not None:
+                    on_plan(reports[-1])
                 if not dry_run:
                     conn.execute(
                         update(decks)
@@ -137,6 +150,7 @@ def _import_loaded(
                     quiz.now(),
                     source_path=str(Path(item.path).resolve()),
                     dry_run=dry_run,
+                    on_plan=on_plan,
                 )
             )
     return reports
@@ -197,7 +211,7 @@ def bundled_paths() -> list[Path]:
     )
 
 
-def sync_bundled(quiz: Quiz) -> list[ImportReport]:
+def sync_bundled(quiz: Quiz) -> list[ImportPlan]:
     """Import bundled decks that are missing, or changed since quiz last imported them.
 
     A deck the learner or instructor imported from another file under the same

@@ -9,21 +9,21 @@ learner and card studied, read once and analysed in Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, case, create_engine, func, or_, select
+from sqlalchemy import Connection, case, func, or_, select
 
+from quiz.decks.diagnostics import Diagnostic
 from quiz.decks.loader import LoadedDeck
 from quiz.domain.items import Finding, Issue, ItemStats, OptionInfo, Response, analyse
+from quiz.domain.moves import CardKey
 from quiz.domain.notes import Note, NoteType
+from quiz.domain.plan import ImportPlan, Snapshot, plan_import, snapshot_of
 from quiz.domain.sm2 import PASS_QUALITY
-from quiz.services.context import Quiz
-from quiz.services.importer import ImportReport, import_deck
-from quiz.store.tables import card_states, cards, decks, metadata, notes, review_log
+from quiz.store.tables import card_states, cards, decks, notes, review_log
 
 _CENT = Decimal("0.01")
 
@@ -289,79 +289,41 @@ def deck_exists(conn: Connection, deck_key: str) -> bool:
 # --- what an import would change ---------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DeckDiff:
-    """An import plan, with each note's type before and after so cards can be named."""
-
-    report: ImportReport
-    new_types: dict[str, NoteType]
-    old_types: dict[str, NoteType]
-
-
-def note_types(conn: Connection, deck_key: str) -> dict[str, NoteType]:
-    """The type of every note (retired ones too) of an imported deck, by note id."""
-    rows = conn.execute(
-        select(notes.c.key, notes.c.type)
-        .join(decks, decks.c.id == notes.c.deck_id)
-        .where(decks.c.key == deck_key)
-    )
-    return {key: NoteType(kind) for key, kind in rows}
-
-
-def learners_per_note(conn: Connection, deck_key: str) -> dict[str, int]:
-    """Learners with progress (a reviewed card) on each note of an imported deck, by note id."""
+def learners_per_card(conn: Connection, deck_key: str) -> dict[CardKey, int]:
+    """Learners with progress (a reviewed card) on each card of an imported deck."""
     query = (
-        select(notes.c.key, func.count(func.distinct(card_states.c.learner_id)))
+        select(notes.c.key, cards.c.ord, func.count(card_states.c.learner_id))
         .select_from(
             card_states.join(cards, cards.c.id == card_states.c.card_id)
             .join(notes, notes.c.id == cards.c.note_id)
             .join(decks, decks.c.id == notes.c.deck_id)
         )
         .where(decks.c.key == deck_key, card_states.c.last_review.is_not(None))
-        .group_by(notes.c.key)
+        .group_by(notes.c.key, cards.c.ord)
     )
-    return {key: int(n) for key, n in conn.execute(query)}
+    return {(key, int(ord_)): int(n) for key, ord_, n in conn.execute(query)}
 
 
-def preview_imports(quiz: Quiz, paths: list[str | Path]) -> list[DeckDiff]:
-    """What importing these files would change, planned exactly as `quiz import` plans it.
+def diff_decks(
+    old: LoadedDeck, new: LoadedDeck, learners: dict[CardKey, int] | None = None
+) -> ImportPlan:
+    """What importing ``new`` over ``old`` would change, without any database.
 
-    Raises:
-        DeckError: If any file is invalid.
+    ``old`` stands for the deck as if it had been imported (see snapshot_of), and the
+    import planner itself plans ``new`` against it. Learner counts are zero unless given
+    (learners_per_card reads real ones).
     """
-    from quiz.services.decks import expand_paths, load_all
-
-    found = []
-    for item in load_all(expand_paths(paths)):
-        # A plan only reads, so it needs no write lock.
-        with quiz.store.read() as conn:
-            report = import_deck(conn, item, quiz.now(), dry_run=True)
-            old = note_types(conn, item.deck.id)
-        found.append(DeckDiff(report, _types(item), old))
-    return found
+    if old.deck.id != new.deck.id:  # importing new would create another deck
+        return plan_import(Snapshot(new.deck.id, exists=False), new.deck)
+    return plan_import(snapshot_of(old.deck, learners), new.deck)
 
 
-def diff_decks(old: LoadedDeck, new: LoadedDeck) -> DeckDiff:
-    """What importing ``new`` over ``old`` would change, without any learner's database.
+def move_problems(previous: LoadedDeck, current: LoadedDeck) -> list[Diagnostic]:
+    """Each `from:` of ``current`` naming a card ``previous`` does not have, as an error."""
+    from quiz.services.importer import problem_diagnostic
 
-    ``old`` is imported into a scratch in-memory database and ``new`` planned
-    against it, so the answer comes from the importer itself. Learner counts are
-    zero; see learners_per_note for real ones.
-    """
-    engine = create_engine("sqlite://")
-    try:
-        metadata.create_all(engine)
-        now = datetime.now(UTC)
-        with engine.begin() as conn:
-            import_deck(conn, old, now)
-            report = import_deck(conn, new, now, dry_run=True)
-    finally:
-        engine.dispose()
-    return DeckDiff(report, _types(new), _types(old))
-
-
-def _types(loaded: LoadedDeck) -> dict[str, NoteType]:
-    return {n.id: n.type for n in loaded.deck.notes}
+    plan = diff_decks(previous, current)
+    return [problem_diagnostic(current.path, p) for p in plan.errors]
 
 
 # --- per learner, for the instructor -----------------------------------------------------

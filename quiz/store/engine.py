@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, DBAPIError
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 """The newest migration; a test checks it matches Alembic's head."""
 
 BUSY_TIMEOUT_MS = 10_000

@@ -71,6 +71,8 @@ notes = Table(
     Column("reset_token", Text, nullable=True),
     Column("content_hash", String(64), nullable=False),
     Column("retired_at", UTCDateTime, nullable=True),
+    # The `from:` declaration last applied (quiz.domain.moves.canonical): moves act once.
+    Column("moved_from", Text, nullable=True),
     UniqueConstraint("deck_id", "key", name="uq_notes_deck_key"),
     # New cards are read in deck order; without it every day plan sorts the deck.
     Index("ix_notes_deck_position", "deck_id", "position", "retired_at"),
@@ -94,6 +96,9 @@ cards = Table(
     # The note's deck, copied (a note never changes deck): the queue, the counts and the
     # statistics find a deck's live cards here without reading the wide note rows.
     Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), nullable=False),
+    # What a retired card asked (question SHA-256, answer), for the plan if it comes back.
+    Column("face_sha", String(64), nullable=True),
+    Column("answer", Text, nullable=True),
     UniqueConstraint("note_id", "ord", name="uq_cards_note_ord"),
     # A deck's live cards (its size, deck-scoped statistics) off the index alone.
     Index("ix_cards_deck_id", "deck_id", "retired_at"),

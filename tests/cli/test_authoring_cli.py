@@ -301,12 +301,26 @@ def study_tiny(home: Path, clock: FakeClock) -> None:
             quiz.close()
 
 
+WARNINGS = [
+    "warning: capital card: answer changed from 'Paris' to 'Paris (Île-de-France)'; "
+    "2 learner(s)' progress stays on a card that now asks something else. Fix: add `reset:` "
+    "to the note to restart it, or `from:` on the card that now asks the old answer",
+]
+
 DRY_RUN_LINES = [
-    "  edited    capital  (text edited; progress kept for 2 learner(s))",
-    "  reset     water  (`reset` changed; progress restarts for 2 learner(s))",
-    "  edited    sodium  (text edited; cards +c3 -c2; progress kept for 2 learner(s))",
+    "  edited    capital  (text edited)",
+    "      card      answer changed: 'Paris' -> 'Paris (Île-de-France)'; "
+    "progress of 2 learner(s) stays on it (see the warning)",
+    "  reset     water  (`reset` changed)",
+    "      forward   progress reset for 2 learner(s)",
+    "      reverse   progress reset",
+    "  edited    sodium  (text edited)",
+    "      c1        unchanged; progress kept for 2 learner(s)",
+    "      c3        new",
+    "      c2        retired; history kept",
     "  added     oxygen  (2 cards (c1, c2))",
-    "  retired   vignette  (1 card leaves review; history kept; 2 learner(s) had progress)",
+    "  retired   vignette  (1 card leaves review)",
+    "      card      retired; history kept; 2 learner(s) had progress",
 ]
 
 
@@ -319,8 +333,9 @@ def test_dry_run_then_reimport_keeps_progress_except_where_reset(
     result = run("import", "--dry-run", str(new))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "would import tiny (Tiny deck): 1 added, 2 edited, 1 unchanged, 1 retired, 0 restored; "
-        "cards +3 -2",
+        "would import tiny (Tiny deck): 1 added, 2 edited, 1 reset, 0 moved, 0 unchanged, "
+        "1 retired, 0 restored; cards +3 -2; 1 warning(s)",
+        *WARNINGS,
         *DRY_RUN_LINES,
     ]
     before = run("report", "--csv", "--deck", "tiny").stdout
@@ -341,7 +356,10 @@ def test_dry_run_then_reimport_keeps_progress_except_where_reset(
     assert ("sodium", "2") not in rows
     assert rows["sodium", "3"]["reviews"] == "0"
     again = run("import", str(new))
-    assert "0 added, 0 edited, 4 unchanged, 0 retired, 0 restored; cards +0 -0" in again.output
+    assert (
+        "0 added, 0 edited, 0 reset, 0 moved, 4 unchanged, 0 retired, 0 restored; cards +0 -0"
+        in again.output
+    )
 
 
 def test_diff_compares_two_files_without_a_database(home: Path, tmp_path: Path) -> None:
@@ -349,13 +367,23 @@ def test_diff_compares_two_files_without_a_database(home: Path, tmp_path: Path) 
     result = run("diff", str(TINY), str(new))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"{TINY} -> {new}: deck tiny: 1 added, 2 edited, 1 unchanged, 1 retired, 0 restored; "
-        "cards +3 -2",
+        f"{TINY} -> {new}: deck tiny: 1 added, 2 edited, 1 reset, 0 moved, 0 unchanged, "
+        "1 retired, 0 restored; cards +3 -2; 2 warning(s)",
+        WARNINGS[0].replace("2 learner(s)' progress", "progress"),
+        "warning: sodium c2: card removed; progress stays on the retired card and does not "
+        "follow. Fix: add `from: {c3: c2}` to note sodium to carry it",
         "  edited    capital  (text edited)",
+        "      card      answer changed: 'Paris' -> 'Paris (Île-de-France)'",
         "  reset     water  (`reset` changed)",
-        "  edited    sodium  (text edited; cards +c3 -c2)",
+        "      forward   progress reset",
+        "      reverse   progress reset",
+        "  edited    sodium  (text edited)",
+        "      c1        unchanged",
+        "      c3        new",
+        "      c2        retired; history kept",
         "  added     oxygen  (2 cards (c1, c2))",
-        "  retired   vignette  (1 card leaves review; history kept)",
+        "  retired   vignette  (1 card leaves review)",
+        "      card      retired; history kept",
     ]
     assert not home.exists()  # no database was created
 
@@ -371,7 +399,7 @@ def test_diff_with_progress_reads_learner_counts_from_the_database(
     study_tiny(home, clock)
     result = run("diff", "--progress", str(TINY), str(new))
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[1:] == DRY_RUN_LINES
+    assert result.output.splitlines()[1:] == [*WARNINGS, *DRY_RUN_LINES]
 
 
 def test_diff_warns_when_the_deck_ids_differ_and_refuses_broken_files(
@@ -388,6 +416,72 @@ def test_diff_warns_when_the_deck_ids_differ_and_refuses_broken_files(
     result = run("diff", str(TINY), str(broken))
     assert result.exit_code == 1
     assert f"{broken}:2:1: error: notes: needs at least 1 item(s)" in result.output
+
+
+def test_from_is_checked_against_the_previous_version_and_applied_once(
+    home: Path, tmp_path: Path, clock: FakeClock
+) -> None:
+    assert run("import", str(TINY)).exit_code == 0
+    study_tiny(home, clock)
+    renumbered = TINY.read_text().replace("{{c1::Sodium}}", "{{c3::Sodium}}")
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(
+        renumbered.replace(
+            "    tags: [chem]\n    source: {id: book}\n",
+            "    tags: [chem]\n    source: {id: book}\n    from: {c3: c1}\n",
+        )
+    )
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(moved.read_text().replace("from: {c3: c1}", "from: {c3: capital:c2}"))
+    shape = tmp_path / "shape.yaml"
+    shape.write_text(moved.read_text().replace("from: {c3: c1}", "from: {c9: c1}"))
+
+    assert run("check", "--previous", str(TINY), str(moved)).exit_code == 0
+    result = run("check", "--previous", str(TINY), str(wrong))
+    assert result.exit_code == 1
+    assert (
+        f"{wrong}:24:1: error: notes(sodium): from: 'capital:c2': note 'capital' had no card "
+        "'c2' (card)" in result.stdout
+    )
+    result = run("check", str(shape))
+    assert result.exit_code == 1
+    assert "notes[2](sodium).from: 'c9' is not a card of this note (its cards: c2, c3)" in (
+        result.stdout
+    )
+    result = run("diff", str(TINY), str(wrong))
+    assert result.exit_code == 1 and "had no card 'c2'" in result.output
+    result = run("import", str(wrong))
+    assert result.exit_code == 1 and "nothing imported" in result.output
+
+    # Without the move, the import warns first (on stderr) and says what it did.
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(renumbered)
+    dry = run("import", "--dry-run", str(moved))
+    assert dry.exit_code == 0
+    assert "      c3        moved from sodium:c1; progress of 2 learner(s) moves with it" in (
+        dry.stdout.splitlines()
+    )
+    assert run("import", str(moved)).exit_code == 0
+    rows = {
+        (r["note"], r["card"]): r
+        for r in csv.DictReader(io.StringIO(run("report", "--csv", "--min-reviews", "0").stdout))
+    }
+    assert rows["sodium", "3"]["reviews"] == "2"  # the history came along
+    assert ("sodium", "1") not in rows
+    again = run("import", "--force", str(moved))
+    assert "0 moved, 4 unchanged" in again.stdout and "moved;" not in again.stdout
+
+
+def test_import_prints_its_warnings_before_it_writes(home: Path, tmp_path: Path) -> None:
+    assert run("import", str(TINY)).exit_code == 0
+    new = tmp_path / "new.yaml"
+    new.write_text(TINY.read_text().replace("back: Paris", "back: Lyon"))
+    result = run("diff", str(TINY), str(new))
+    assert "warning: capital card: answer changed from 'Paris' to 'Lyon'" in result.stdout
+    imported = run("import", str(new))
+    assert imported.exit_code == 0
+    assert imported.stderr == ""  # nobody has studied: no progress at stake, no warning
+    assert "1 edited" in imported.stdout
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -490,11 +584,15 @@ def test_diff_and_dry_run_say_when_an_edit_changes_the_correct_option(
     )
     same = run("diff", str(TINY), str(reordered))
     assert "  edited    vignette  (text edited)" in same.output.splitlines()
+    assert "answer changed" not in same.output  # the key is the same option, recased
+    assert "warning" not in same.output
     changed = run("diff", str(TINY), str(rekeyed))
-    assert (
-        "  edited    vignette  (text edited; correct option changed: 'Calciphylaxis' -> "
-        "'Vasculitis')" in changed.output.splitlines()
+    assert "      card      answer changed: 'Calciphylaxis' -> 'Vasculitis'" in (
+        changed.output.splitlines()
+    )
+    assert "warning: vignette card: answer changed from 'Calciphylaxis' to 'Vasculitis'" in (
+        changed.output
     )
     assert run("import", str(TINY)).exit_code == 0
     dry = run("import", "--dry-run", str(rekeyed))
-    assert "correct option changed: 'Calciphylaxis' -> 'Vasculitis'" in dry.output
+    assert "answer changed: 'Calciphylaxis' -> 'Vasculitis'" in dry.output

@@ -127,7 +127,7 @@ def test_suspended_and_unsuspend(home: Path) -> None:
 def test_reimporting_an_unchanged_file_skips_parsing_unless_forced(home: Path) -> None:
     run("import", str(TINY))
     again = run("import", str(TINY))
-    assert "0 added, 0 edited, 4 unchanged" in again.output
+    assert "0 added, 0 edited, 0 reset, 0 moved, 4 unchanged" in again.output
     forced = run("import", "--force", str(TINY))
     assert forced.exit_code == 0
-    assert "0 added, 0 edited, 4 unchanged" in forced.output
+    assert "0 added, 0 edited, 0 reset, 0 moved, 4 unchanged" in forced.output

@@ -65,13 +65,16 @@ def test_diff_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = json.loads(result.stdout)
     assert data["deck"] == "tiny"
     assert data["totals"]["edited"] == 1 and data["totals"]["unchanged"] == 3
-    assert data["notes"] == [
+    assert data["cards"]["answer changed"] == 1
+    [note] = data["notes"]
+    assert note["note"] == "vignette" and note["change"] == "edited"
+    assert note["cards"] == [
         {
-            "note": "vignette",
-            "change": "edited",
-            "cards_added": [],
-            "cards_retired": [],
-            "reset": False,
-            "key_change": {"old": "Calciphylaxis", "new": "Vasculitis"},
+            "card": "card",
+            "outcome": "answer changed",
+            "old_answer": "Calciphylaxis",
+            "new_answer": "Vasculitis",
+            "from": None,
         }
     ]
+    assert "answer changed from 'Calciphylaxis' to 'Vasculitis'" in data["warnings"][0]["message"]

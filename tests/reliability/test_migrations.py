@@ -164,6 +164,7 @@ FILLERS: dict[str, Callable[[sqlite3.Connection], None]] = {
     "0005": _fill_0005,
     "0006": _fill_0005,  # 0006 only added review_log.chosen_option, empty for old rows
     "0007": _fill_0005,  # 0007 only rebuilt review_log with AUTOINCREMENT ids
+    "0008": _fill_0005,  # 0008 only added the nullable notes.moved_from
 }
 """How to fill a database at each released revision; a new migration needs an entry here."""
 

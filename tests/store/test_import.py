@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz.decks import DeckError
+from quiz.domain.plan import NoteChange as Change
+from quiz.domain.plan import Outcome
 from quiz.services import Quiz
 from quiz.services.decks import import_files
-from quiz.services.importer import Change
 from quiz.services.review import ReviewSession
 from quiz.store.tables import card_states, cards, decks, note_tags, notes, review_log
 from tests.conftest import TINY
@@ -75,11 +76,13 @@ def test_edits_keep_progress_new_notes_added_removed_notes_retired(
     [report] = import_files(quiz, [path])
     by_key = {n.key: n for n in report.notes}
     assert by_key["capital"].change is Change.EDITED
-    assert by_key["capital"].learners == 1
+    assert [(c.outcome, c.learners) for c in by_key["capital"].cards] == [
+        (Outcome.ANSWER_CHANGED, 1)
+    ]
     assert by_key["water2"].change is Change.ADDED
     assert by_key["water"].change is Change.RETIRED
-    assert by_key["water"].cards_retired == [0, 1]
-    assert by_key["sodium"].cards_added == [3]
+    assert [c.ord for c in by_key["water"].cards if c.outcome is Outcome.RETIRED] == [0, 1]
+    assert [c.ord for c in by_key["sodium"].cards if c.outcome is Outcome.NEW] == [3]
     # progress and history kept: the retired note's history stays, nothing deleted
     assert count(quiz, card_states) == states_before
     assert count(quiz, review_log) == logs_before
@@ -108,7 +111,7 @@ def test_reset_token_restarts_progress_on_that_note_only(quiz: Quiz, tmp_path: P
     study_all(quiz)
     path = edited(tmp_path, {"  - id: capital\n": "  - id: capital\n    reset: '2026-11'\n"})
     [report] = import_files(quiz, [path])
-    assert [n.key for n in report.notes if n.reset] == ["capital"]
+    assert [n.key for n in report.notes if n.change is Change.RESET] == ["capital"]
     assert count(quiz, card_states) == 3
     assert count(quiz, review_log) == 4  # history stays
 
@@ -230,7 +233,7 @@ def test_content_hash_is_the_one_earlier_versions_stored() -> None:
     import json
 
     from quiz.decks import load_deck
-    from quiz.services.importer import content_hash
+    from quiz.domain.plan import content_hash
 
     for note in load_deck(TINY).deck.notes:
         payload = {

@@ -9,17 +9,11 @@ from pathlib import Path
 from quiz.config import Settings
 from quiz.decks.loader import load_deck
 from quiz.domain.notes import NoteType
+from quiz.domain.plan import NoteChange, Outcome
 from quiz.domain.sm2 import LeechPolicy
 from quiz.services import Quiz
 from quiz.services.decks import import_files
-from quiz.services.importer import Change
-from quiz.services.report import (
-    card_report,
-    diff_decks,
-    learners_per_note,
-    note_types,
-    preview_imports,
-)
+from quiz.services.report import card_report, diff_decks, learners_per_card
 from quiz.services.review import ReviewSession
 from tests.conftest import TINY, FakeClock
 
@@ -144,18 +138,14 @@ def test_report_leaves_out_other_decks_and_retired_cards(
         assert card_report(conn, deck_key="nope", min_reviews=0) == []
 
 
-def test_learner_counts_and_note_types_of_an_imported_deck(
-    make_quiz: object, clock: FakeClock
-) -> None:
+def test_learner_counts_per_card_of_an_imported_deck(make_quiz: object, clock: FakeClock) -> None:
     quiz = two_learners_two_days(make_quiz, clock)
     with quiz.store.read() as conn:
-        assert learners_per_note(conn, "tiny") == {
-            "capital": 2,
-            "water": 2,
-            "sodium": 2,
-            "vignette": 2,
-        }
-        assert note_types(conn, "tiny")["sodium"] is NoteType.CLOZE
+        counts = learners_per_card(conn, "tiny")
+    assert counts[("capital", 0)] == 2 and counts[("sodium", 1)] == 2
+    assert set(counts) <= {
+        ("capital", 0), ("water", 0), ("water", 1), ("sodium", 1), ("sodium", 2), ("vignette", 0)
+    }  # fmt: skip
 
 
 def edited_tiny(tmp_path: Path) -> Path:
@@ -172,45 +162,52 @@ def edited_tiny(tmp_path: Path) -> Path:
     return path
 
 
+def card_outcomes(plan: object) -> dict[tuple[str, str], Outcome]:
+    return {(c.note, c.name): c.outcome for c in plan.cards()}  # type: ignore[attr-defined]
+
+
 def test_diff_of_two_deck_files_plans_exactly_what_import_would_do(tmp_path: Path) -> None:
-    result = diff_decks(load_deck(TINY), load_deck(edited_tiny(tmp_path)))
-    changes = [
-        (n.key, n.change, n.cards_added, n.cards_retired, n.reset, n.learners)
-        for n in result.report.changed
+    plan = diff_decks(load_deck(TINY), load_deck(edited_tiny(tmp_path)))
+    assert [(n.key, n.change, n.edits) for n in plan.changed] == [
+        ("capital", NoteChange.EDITED, ("text edited",)),
+        ("water", NoteChange.RESET, ("`reset` changed",)),
+        ("sodium", NoteChange.EDITED, ("text edited",)),
+        ("oxygen", NoteChange.ADDED, ()),
+        ("vignette", NoteChange.RETIRED, ()),
     ]
-    assert changes == [
-        ("capital", Change.EDITED, [], [], False, 0),
-        ("water", Change.UNCHANGED, [], [], True, 0),
-        ("sodium", Change.EDITED, [3], [2], False, 0),
-        ("oxygen", Change.ADDED, [1, 2], [], False, 0),
-        ("vignette", Change.RETIRED, [], [0], False, 0),
-    ]
-    assert result.old_types["vignette"] is NoteType.MCQ
-    assert "oxygen" not in result.old_types
-    assert result.new_types["oxygen"] is NoteType.CLOZE
+    assert card_outcomes(plan) == {
+        ("capital", "card"): Outcome.ANSWER_CHANGED,
+        ("water", "forward"): Outcome.RESET,
+        ("water", "reverse"): Outcome.RESET,
+        ("sodium", "c1"): Outcome.UNCHANGED,
+        ("sodium", "c3"): Outcome.NEW,
+        ("sodium", "c2"): Outcome.RETIRED,
+        ("oxygen", "c1"): Outcome.NEW,
+        ("oxygen", "c2"): Outcome.NEW,
+        ("vignette", "card"): Outcome.RETIRED,
+    }
+    capital = plan.cards()[0]
+    assert (capital.old_answer, capital.new_answer) == ("Paris", "Paris (Île-de-France)")
+    messages = [w.message for w in plan.warnings]
+    assert len(messages) == 2
+    assert messages[0].startswith("capital card: answer changed from 'Paris' to")
+    # c2's answer is now asked by c3 and by nothing else: the plan suggests the move.
+    assert "sodium c2: card removed;" in messages[1]
+    assert "add `from: {c3: c2}` to note sodium to carry it" in messages[1]
 
 
-def test_preview_counts_learners_and_changes_nothing(
+def test_dry_run_counts_learners_and_changes_nothing(
     make_quiz: object, clock: FakeClock, tmp_path: Path
 ) -> None:
     quiz = two_learners_two_days(make_quiz, clock)
     with quiz.store.read() as conn:
         before = card_report(conn, min_reviews=0)
-    [preview] = preview_imports(quiz, [edited_tiny(tmp_path)])
-    learners = {n.key: (n.change, n.learners) for n in preview.report.changed}
-    assert learners == {
-        "capital": (Change.EDITED, 2),
-        "water": (Change.UNCHANGED, 2),
-        "sodium": (Change.EDITED, 2),
-        "oxygen": (Change.ADDED, 0),
-        "vignette": (Change.RETIRED, 2),
+        counts = learners_per_card(conn, "tiny")
+    [plan] = import_files(quiz, [edited_tiny(tmp_path)], dry_run=True)
+    assert {c.key: c.learners for c in plan.cards()} == {
+        c.key: counts.get(c.key, 0) for c in plan.cards()
     }
-    assert preview.old_types == {
-        "capital": NoteType.BASIC,
-        "water": NoteType.REVERSED,
-        "sodium": NoteType.CLOZE,
-        "vignette": NoteType.MCQ,
-    }
+    assert plan.cards()[0].learners == 2  # capital
     with quiz.store.read() as conn:
         assert card_report(conn, min_reviews=0) == before
 

@@ -12,6 +12,8 @@ HEADLESS = [
     "quiz.domain.grading",
     "quiz.domain.days",
     "quiz.domain.mcq",
+    "quiz.domain.plan",
+    "quiz.store.deck_import",
     "quiz.decks",
     "quiz.store.engine",
     "quiz.store.queries",
@@ -56,6 +58,7 @@ def test_domain_uses_only_the_standard_library() -> None:
         before = set(sys.modules)
         import quiz.domain.sm2, quiz.domain.notes, quiz.domain.grading, quiz.domain.days
         import quiz.domain.mcq
+        import quiz.domain.plan, quiz.domain.moves
         new = {m.split(".")[0] for m in set(sys.modules) - before}
         print(sorted(new - set(sys.stdlib_module_names) - {"quiz"}))
     """)
