@@ -362,7 +362,7 @@ def locate(opts: Options) -> None:
 @click.pass_obj
 def unsuspend(opts: Options, refs: tuple[str, ...], leeches: bool) -> None:
     """Unsuspend cards given as DECK:NOTE[:CARD] (see `quiz suspended`)."""
-    from quiz.services.cards import find_card
+    from quiz.services.cards import resolve_card
     from quiz.services.review import suspended_cards
     from quiz.services.review import unsuspend as do_unsuspend
 
@@ -372,11 +372,12 @@ def unsuspend(opts: Options, refs: tuple[str, ...], leeches: bool) -> None:
         ids: list[int] = []
         with quiz.store.read() as conn:
             for ref in refs:
-                card_id = find_card(conn, ref)
+                card_id, close = resolve_card(conn, ref)
                 if card_id is None:
+                    hint = f"; did you mean {' or '.join(close)}?" if close else "."
                     fail(
-                        f"no card {ref!r}; use DECK:NOTE or DECK:NOTE:CARD "
-                        "as `quiz suspended` shows"
+                        f"no card {ref!r}{hint} Cards are named DECK:NOTE or DECK:NOTE:CARD, "
+                        "as `quiz suspended` lists them"
                     )
                 ids.append(card_id)
         if leeches:

@@ -120,6 +120,38 @@ def find_card(conn: Connection, ref: str) -> int | None:
     return select_first(conn, query)
 
 
+def resolve_card(conn: Connection, ref: str) -> tuple[int | None, list[str]]:
+    """A card reference as a learner may write it: the card id, or close references.
+
+    ``DECK:NOTE[:CARD]`` exactly as quiz prints it; a NOTE that names exactly one note
+    of the deck up to a ``.`` suffix (``fact`` for ``fact.qa``) is taken too. When no
+    card matches, the second value holds up to three references that look alike.
+    """
+    card_id = find_card(conn, ref)
+    if card_id is not None:
+        return card_id, []
+    parts = ref.split(":")
+    if len(parts) not in (2, 3):
+        return None, []
+    deck_key, note_key = parts[0], parts[1]
+    keys = list(
+        conn.execute(
+            select(notes.c.key)
+            .join(decks, decks.c.id == notes.c.deck_id)
+            .where(decks.c.key == deck_key)
+        ).scalars()
+    )
+    extended = [k for k in keys if k.startswith(note_key + ".")]
+    if len(extended) == 1:
+        card_id = find_card(conn, ":".join([deck_key, extended[0], *parts[2:]]))
+        if card_id is not None:
+            return card_id, []
+    import difflib
+
+    close = extended or difflib.get_close_matches(note_key, keys, n=3)
+    return None, [":".join([deck_key, k, *parts[2:]]) for k in close[:3]]
+
+
 def select_first(conn: Connection, query: object) -> int | None:
     value = conn.execute(query).scalar()  # type: ignore[call-overload]
     return None if value is None else int(value)

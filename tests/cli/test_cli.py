@@ -131,3 +131,36 @@ def test_reimporting_an_unchanged_file_skips_parsing_unless_forced(home: Path) -
     forced = run("import", "--force", str(TINY))
     assert forced.exit_code == 0
     assert "0 added, 0 edited, 0 reset, 0 moved, 4 unchanged" in forced.output
+
+
+def test_unsuspend_takes_a_note_id_without_its_suffix_and_suggests_close_ones(
+    home: Path, tmp_path: Path
+) -> None:
+    deck = tmp_path / "gen.yaml"
+    deck.write_text(
+        "deck: {id: gen, title: Generated}\n"
+        "notes:\n"
+        "  - {id: def-core.qa, type: basic, front: 'Q1', back: 'A1'}\n"
+        "  - {id: def-core.qa2, type: basic, front: 'Q2', back: 'A2'}\n"
+        "  - {id: pain-relief.qa, type: basic, front: 'Q3', back: 'A3'}\n",
+        encoding="utf-8",
+    )
+    run("import", str(deck))
+    # One note extends the id up to a '.': taken (nothing was suspended, so 0 cards).
+    assert run("unsuspend", "gen:pain-relief:0").output.strip() == "unsuspended 0 card(s)"
+    ambiguous = CliRunner().invoke(cli, ["unsuspend", "gen:def-core"])
+    assert ambiguous.exit_code == 1
+    assert "did you mean gen:def-core.qa or gen:def-core.qa2?" in ambiguous.output
+    typo = CliRunner().invoke(cli, ["unsuspend", "gen:pain-releif.qa"])
+    assert typo.exit_code == 1
+    assert "did you mean gen:pain-relief.qa?" in typo.output
+    unknown = CliRunner().invoke(cli, ["unsuspend", "gen:zzz"])
+    assert "no card 'gen:zzz'. Cards are named DECK:NOTE" in unknown.output
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip().endswith(version("quiz"))
