@@ -79,6 +79,11 @@ class Summary:
     seconds: float
     missed: list[CardInfo]
     due_tomorrow: int
+    left_today: int = 0
+    """Cards still to study today in these decks, planned afresh (a suspend or bury
+    frees a new card's place, so there can be more than the session showed)."""
+    undoable: int = 0
+    """Actions ``undo`` can still take back (answers, suspends, buries, flags)."""
 
     @property
     def accuracy(self) -> float | None:
@@ -329,6 +334,7 @@ class ReviewSession:
             infos = load_cards(conn, missed_ids)
             due = queries.due_by(conn, quiz.learner_id, quiz.tomorrow())
             keys = {r.id: r.key for r in queries.deck_rows(conn)}
+            left = plan_day(conn, quiz, self.deck_keys)
         tomorrow = sum(
             n for d, n in due.items() if self.deck_keys is None or keys.get(d) in self.deck_keys
         )
@@ -339,6 +345,8 @@ class ReviewSession:
             seconds=sum(a.duration_ms for a in self.history) / 1000,
             missed=[infos[c] for c in missed_ids if c in infos],
             due_tomorrow=tomorrow,
+            left_today=len(left.reviews) + len(left.fresh) + len(left.redrill),
+            undoable=len(self.actions),
         )
 
 

@@ -593,3 +593,22 @@ def test_undo_takes_back_answers_suspends_buries_and_flags_newest_first(quiz: Qu
     assert kinds == ["answer", "bury", "unflag", "flag", "suspend", "answer"]
     assert session.undo() is None
     assert tables(quiz) == ([], [])  # nothing of the session is left
+
+
+def test_the_summary_counts_what_a_suspend_freed_for_today(
+    make_quiz: Any, tmp_path: Path
+) -> None:
+    """A suspend frees a new card's place: the session's end says so instead of 'complete'."""
+    quiz: Quiz = make_quiz(settings=Settings(decks={"big": DeckLimits(new_per_day=2)}))
+    import_files(quiz, [many_notes(tmp_path, 5)])
+    session = ReviewSession.start(quiz)
+    assert session.total == 2
+    session.suspend()
+    session.answer(4)
+    assert session.current() is None
+    summary = session.summary()
+    assert summary.left_today == 1  # n002 takes the suspended card's place
+    assert summary.undoable == 2
+    session.undo()
+    session.undo()
+    assert session.summary().left_today == 2 and session.summary().undoable == 0

@@ -429,3 +429,18 @@ async def test_u_brings_back_a_suspended_or_buried_card(app: QuizApp, tiny: Quiz
         await press(pilot, "u")  # and then the answer before them
         assert current(app) == ORDER[0]
         assert log(tiny) == []
+
+
+async def test_a_session_that_freed_cards_does_not_call_itself_complete(
+    app: QuizApp, tiny: Quiz
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "enter", "space", "3")  # capital
+        await press(pilot, "s")  # water's forward card: its reverse may come today instead
+        assert current(app) == ORDER[2]
+        await press(pilot, "space", "3")  # the cloze
+        assert current(app) == ORDER[3]
+        await press(pilot, "a", "enter")  # the vignette: pick, accept
+        text = screen_text(app)
+        assert "Session complete" not in text
+        assert "Not done yet: 1 card left to study today." in text

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from quiz.charts import duration
+from quiz.charts import duration, plural
 from quiz.services.review import Summary
 from quiz.tui.text import plain
 
@@ -32,6 +32,7 @@ def figures(summary: Summary) -> Text:
             "right the first time)",
         ),
         ("Time spent", duration(summary.seconds)),
+        ("Left today", str(summary.left_today)),
         ("Due tomorrow", str(summary.due_tomorrow)),
     ]
     text = Text(end="")
@@ -58,10 +59,14 @@ class SummaryScreen(Screen[SummaryResult]):
 
     def compose(self) -> ComposeResult:
         s = self.summary
-        if s.answers == 0:
-            title = "Nothing to study right now."
-        elif self.ended_early:
+        left = plural(s.left_today, "card")
+        if self.ended_early:
             title = "Session ended. Every answer is saved."
+        elif s.left_today:
+            # Suspending or burying frees a new card's place: say so, never "complete".
+            title = f"Not done yet: {left} left to study today. Enter goes back to your decks."
+        elif s.answers == 0:
+            title = "Nothing to study right now."
         else:
             title = "Session complete. Well done."
         yield Header()
@@ -79,7 +84,7 @@ class SummaryScreen(Screen[SummaryResult]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo":
-            return self.summary.answers > 0
+            return self.summary.undoable > 0
         return True
 
     def action_home(self) -> None:
@@ -90,5 +95,5 @@ class SummaryScreen(Screen[SummaryResult]):
 
     def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
         yield "Back to decks", "Leave the summary", self.action_home
-        if self.summary.answers:
-            yield "Undo", "Take back the last answer and see the card again", self.action_undo
+        if self.summary.undoable:
+            yield "Undo", "Take back the last action and see the card again", self.action_undo
