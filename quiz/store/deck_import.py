@@ -25,7 +25,7 @@ from quiz.domain.plan import (
     Snapshot,
     face,
 )
-from quiz.store.queries import inserted_id, note_from_row
+from quiz.store.queries import NOTE_COLUMNS, inserted_id, note_from_row
 from quiz.store.tables import card_states, cards, decks, note_tags, notes, review_log
 
 
@@ -68,18 +68,8 @@ def _learners(conn: Connection, deck_id: int) -> dict[int, dict[int, int]]:
     return found
 
 
-_CONTENT = (
-    notes.c.id,
-    notes.c.key,
-    notes.c.type,
-    notes.c.fields,
-    notes.c.tags,
-    notes.c.source_id,
-    notes.c.source_section,
-    notes.c.extra,
-    notes.c.facts,
-    notes.c.reset_token,
-)
+_CONTENT = (notes.c.id, *NOTE_COLUMNS)
+"""A note's id and what ``note_from_row`` reads."""
 
 
 def read_snapshot(
